@@ -628,3 +628,9 @@ dk_status dk_kdump_read_page(dk_kdump *d, uint64_t pfn, void *buf, dk_error *err
 	}
 	return kd_read_pages(d, pfn, 1, buf, err);
 }
+
+dk_status dk_kdump_read_bytes(dk_kdump *d, uint64_t offset, void *buf, size_t len,
+                              dk_error *err)
+{
+	return dk_input_read(&d->in, offset, buf, len, "requested bytes", err);
+}

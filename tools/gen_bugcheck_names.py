@@ -132,6 +132,13 @@ def read_docs(docs):
     return pages, index
 
 
+# Where the two sources disagree, the newer name wins.  The docs pages for
+# these codes date from 2017 and still carry the pre-Windows-10 names; the
+# SDK names are the current ones.  (0x1CA's docs page is from 2021 and its
+# name is the newer one, so the docs win there.)
+SDK_NEWER = {0x58, 0x6E, 0x6F, 0x70, 0x11A}
+
+
 def build(sdk, pages, index, prefer):
     docs = {}
     for code, name in index.items():
@@ -150,7 +157,7 @@ def build(sdk, pages, index, prefer):
             docs_only.append(code)
         elif d is None or d == s:
             table[code] = (s, None)
-        elif prefer == "docs":
+        elif prefer == "docs" and code not in SDK_NEWER:
             table[code] = (d, "docs name; SDK 16299: " + s)
             overrides.append((code, s, d))
         else:

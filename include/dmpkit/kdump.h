@@ -146,6 +146,10 @@ bool dk_kdump_page_offset(const dk_kdump *dump, uint64_t pfn, uint64_t *offset);
 /* Iterate the pages the layout stores (including pages cut off by
  * truncation), like dk_physmem_next_run. */
 bool dk_kdump_next_stored_run(const dk_kdump *dump, uint64_t pfn, dk_run *out);
+/* Read `len` bytes at file offset `offset` (for triage parts such as the
+ * PRCB, process and thread copies, whose offsets dk_triage_parts gives). */
+dk_status dk_kdump_read_bytes(dk_kdump *dump, uint64_t offset, void *buf, size_t len,
+                              dk_error *err);
 /* Read one page (DK_PAGE_SIZE bytes). */
 dk_status dk_kdump_read_page(dk_kdump *dump, uint64_t pfn, void *buf, dk_error *err);
 
