@@ -29,7 +29,7 @@ const char *cli_value(const cli_opt *opts, size_t n, const char *name);
 /* Number in decimal, 0x hex, or a debugger's 0x-less backtick form
  * "fffff804`7c62a390". */
 bool cli_parse_u64(const char *s, uint64_t *out);
-void cli_usage_error(const char *cmd, const char *fmt, ...);
+void cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- JSON writer ---- */
 typedef struct json {

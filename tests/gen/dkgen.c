@@ -31,6 +31,7 @@
 static const char *g_prog = "dkgen";
 static char *g_tmp_path; /* removed by die() if set */
 
+_Noreturn static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn static void die(const char *fmt, ...)
 {
     va_list ap;
@@ -186,6 +187,7 @@ typedef struct {
 static kv_t *g_kv;
 static size_t g_nkv, g_capkv;
 
+static void lay(uint64_t val, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void lay(uint64_t val, const char *fmt, ...)
 {
     va_list ap;
