@@ -35,10 +35,15 @@ static int64_t hoff(const ck *c, const char *field)
 	return f ? (int64_t)f->offset : -1;
 }
 
-static bool hset(const ck *c, const char *field)
+static dk_field_state hstate(const ck *c, const char *field)
 {
 	const dk_field *f = dk_struct_field(c->d->hdr_desc, field);
-	return f && dk_field_get(f, c->d->hdr, c->d->hdr_avail, NULL) == DK_FIELD_SET;
+	return f ? dk_field_get(f, c->d->hdr, c->d->hdr_avail, NULL) : DK_FIELD_MISSING;
+}
+
+static bool hset(const ck *c, const char *field)
+{
+	return hstate(c, field) == DK_FIELD_SET;
 }
 
 /* Kernel-half virtual address for the dump's width. */
@@ -56,7 +61,10 @@ static void check_address(ck *c, const char *field, bool required)
 	HEX(found, v);
 	const char *exp = c->is64 ? "canonical kernel address >= 0xffff800000000000"
 	                          : "kernel address >= 0x80000000";
-	if (!hset(c, field)) {
+	dk_field_state st = hstate(c, field);
+	if (st == DK_FIELD_MISSING)
+		return; /* header.truncated already says so */
+	if (st == DK_FIELD_NOT_SET) {
 		dk_finding_add(c->f, required ? DK_SEV_WARNING : DK_SEV_INFO, "address.not_set",
 		               c->hs, field, hoff(c, field), exp, "PAGE fill",
 		               "%s is not set (still the PAGE fill pattern)", field);
@@ -122,7 +130,7 @@ static void check_basics(ck *c)
 		               hoff(c, "DumpType"), "1, 2, 3, 4, 5, 6, 8, 9 or 10", found,
 		               "DumpType %s is not a type whose layout is known", found);
 	}
-	if (!hset(c, "BugCheckCode")) {
+	if (s->bugcheck_code == DK_PAGE32) { /* the field has no PAGE-fill flag */
 		dk_finding_add(c->f, DK_SEV_WARNING, "bugcheck.not_set", c->hs, "BugCheckCode",
 		               hoff(c, "BugCheckCode"), "a stop code", "PAGE fill",
 		               "BugCheckCode is not set");
@@ -342,7 +350,7 @@ static void check_runs(ck *c)
 		int64_t off = first + (int64_t)(i * esize);
 		uint64_t end;
 		if (!dk_add_ok(x->base_pfn, x->count, &end) ||
-		    (!c->is64 && end > 0xFFFFFFFFull + 1) || end > (1ull << 52)) {
+		    (!c->is64 && end > 0xFFFFFFFFull + 1) || end > (1ull << 40)) {
 			snprintf(field, sizeof field, "PhysicalMemoryBlock.Run[%zu].PageCount", i);
 			snprintf(found, sizeof found, "BasePage 0x%" PRIx64 " + PageCount 0x%" PRIx64,
 			         x->base_pfn, x->count);
@@ -496,7 +504,7 @@ static void check_rdmp(ck *c)
 		uint64_t end;
 		char field[48];
 		snprintf(field, sizeof field, "Range[%zu]", i);
-		if (!dk_add_ok(h->ranges[i].base_pfn, h->ranges[i].count, &end) || end > (1ull << 52)) {
+		if (!dk_add_ok(h->ranges[i].base_pfn, h->ranges[i].count, &end) || end > (1ull << 40)) {
 			dk_finding_add(c->f, DK_SEV_ERROR, "rdmp.range_overflow", st, field,
 			               o + 0x30 + (int64_t)i * 16, "a range inside physical memory",
 			               "overflow", "range %zu extends past the largest physical address", i);
@@ -571,6 +579,8 @@ static void check_required_space(ck *c)
 	const dk_kdump_summary *s = c->s;
 	char exp[128], found[128];
 	int64_t off = hoff(c, "RequiredDumpSpace");
+	if (hstate(c, "RequiredDumpSpace") == DK_FIELD_MISSING)
+		return;
 	if (!hset(c, "RequiredDumpSpace")) {
 		dk_finding_add(c->f, DK_SEV_WARNING, "required_space.not_set", c->hs,
 		               "RequiredDumpSpace", off, "the dump's size in bytes", "PAGE fill",

@@ -111,10 +111,15 @@ static void diff_struct(differ *df, const dk_struct_desc *da, const uint8_t *a, 
 			continue;
 		if (!ina && !inb)
 			continue;
+		if (fa->type == DK_FT_UINT && fb->type == DK_FT_UINT && fa->size != fb->size) {
+			/* same field at another width (32- vs 64-bit header) */
+			uint64_t x, y;
+			dk_field_state sx = dk_field_get(fa, a, na, &x), sy = dk_field_get(fb, b, nb, &y);
+			if (sx == sy && x == y)
+				continue;
+		}
 		value_text(fa, a, na, va, sizeof va);
 		value_text(fb, b, nb, vb, sizeof vb);
-		if (strcmp(va, vb) == 0 && fa->size != fb->size)
-			continue; /* same value at another width (32 vs 64-bit) */
 		report(df, "field", name, (int64_t)(off + fa->offset), va, vb);
 	}
 	for (size_t i = 0; i < db->nfields; i++) {
@@ -279,7 +284,7 @@ int cmd_diff(int argc, char **argv)
 	const dk_kdump_runs *rua = dk_kdump_get_runs(a), *rub = dk_kdump_get_runs(b);
 	size_t used = rua->count > rub->count ? rua->count : rub->count;
 	const dk_field *runf = dk_struct_field(hda, "PhysicalMemoryBlock.Run");
-	size_t esz = hda == dk_kdump_header_desc(a) && dk_kdump_get_summary(a)->bits == 64 ? 16 : 8;
+	size_t esz = dk_kdump_get_summary(a)->bits == 64 ? 16 : 8;
 	for (size_t i = 0; i < used; i++) {
 		size_t o = runf->offset + i * esz;
 		if (o + esz <= hsize)

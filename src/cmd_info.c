@@ -213,13 +213,13 @@ static void info_json(dk_kdump *d, bool all)
 	static const char *const st[] = { "none", "runs", "bitmap", "ranges" };
 	json_string(&j, st[s->storage]);
 	json_key(&j, "first_page_offset");
-	json_u64(&j, s->first_page_offset);
+	json_hex(&j, s->first_page_offset);
 	json_key(&j, "declared_pages");
-	json_u64(&j, s->declared_pages);
+	json_hex(&j, s->declared_pages);
 	json_key(&j, "stored_pages");
-	json_u64(&j, s->stored_pages);
+	json_hex(&j, s->stored_pages);
 	json_key(&j, "available_pages");
-	json_u64(&j, s->available_pages);
+	json_hex(&j, s->available_pages);
 	json_end_object(&j);
 
 	json_key(&j, "header");
@@ -422,6 +422,16 @@ int cmd_info(int argc, char **argv)
 		info_json(d, cli_has(opts, no, "--all"));
 	else
 		info_text(d, cli_has(opts, no, "--all"), max_runs);
+	/* a header cut short is described as far as it goes, but is a problem */
+	size_t avail;
+	dk_kdump_header_bytes(d, &avail);
+	int rc = EXIT_GOOD;
+	if (avail < dk_kdump_get_summary(d)->header_size) {
+		fprintf(stderr, "dmpkit info: %s: the file ends at 0x%zx, inside the 0x%x-byte "
+		        "header; missing fields are shown as (missing)\n",
+		        ops[0], avail, dk_kdump_get_summary(d)->header_size);
+		rc = EXIT_PROBLEMS;
+	}
 	dk_kdump_close(d);
-	return EXIT_GOOD;
+	return rc;
 }
