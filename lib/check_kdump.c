@@ -397,6 +397,18 @@ static void check_bitmap(ck *c)
 	if (!b)
 		return;
 	int64_t o = b->offset;
+	/* field names and offsets of the two layouts */
+	const char *f_bits = "Pages", *f_present = "TotalPresentPages", *f_first = "FirstPage";
+	int64_t o_bits = o + 0x30, o_present = o + 0x28, o_first = o + 0x20;
+	if (b->legacy32) {
+		st = "SUMMARY_DUMP32";
+		f_bits = "BitmapSize";
+		f_present = "Pages";
+		f_first = "HeaderSize";
+		o_bits = o + 0x10;
+		o_present = o + 0x14;
+		o_first = o + 0xC;
+	}
 	if (c->d->secondary_avail < 0x38) {
 		snprintf(found, sizeof found, "%zu bytes", c->d->secondary_avail);
 		dk_finding_add(c->f, DK_SEV_ERROR, "bitmap.header_truncated", st, "", o,
@@ -418,7 +430,7 @@ static void check_bitmap(ck *c)
 	uint64_t want = b->bits / 8 + (b->bits % 8 != 0);
 	if (b->bits == 0 || b->bits > (1ull << 40)) {
 		HEX(found, b->bits);
-		dk_finding_add(c->f, DK_SEV_ERROR, "bitmap.bits", st, "Pages", o + 0x30,
+		dk_finding_add(c->f, DK_SEV_ERROR, "bitmap.bits", st, f_bits, o_bits,
 		               "1 to 2^40 bits (4 PiB of memory)", found,
 		               "the bitmap size is implausible");
 	}
@@ -426,32 +438,32 @@ static void check_bitmap(ck *c)
 		snprintf(exp, sizeof exp, "0x%" PRIx64 " bitmap bytes", want);
 		snprintf(found, sizeof found, "0x%" PRIx64 " bytes before the end of the file",
 		         b->bitmap_bytes_in_file);
-		dk_finding_add(c->f, DK_SEV_ERROR, "bitmap.truncated", st, "Bitmap", o + 0x38, exp,
+		dk_finding_add(c->f, DK_SEV_ERROR, "bitmap.truncated", st, "Bitmap", b->bits_offset, exp,
 		               found, "the file ends inside the bitmap");
 	}
 	if (b->present_pages > b->bits) {
 		snprintf(exp, sizeof exp, "<= 0x%" PRIx64 " (Pages, the bitmap size)", b->bits);
 		HEX(found, b->present_pages);
-		dk_finding_add(c->f, DK_SEV_ERROR, "bitmap.present_gt_bits", st, "TotalPresentPages",
-		               o + 0x28, exp, found, "more pages are present than the bitmap has bits");
+		dk_finding_add(c->f, DK_SEV_ERROR, "bitmap.present_gt_bits", st, f_present,
+		               o_present, exp, found, "more pages are present than the bitmap has bits");
 	}
 	if (b->popcount != b->present_pages) {
 		snprintf(exp, sizeof exp, "0x%" PRIx64 " (bits set in the bitmap)", b->popcount);
 		HEX(found, b->present_pages);
-		dk_finding_add(c->f, DK_SEV_ERROR, "bitmap.popcount", st, "TotalPresentPages",
-		               o + 0x28, exp, found,
-		               "the number of set bits differs from TotalPresentPages");
+		dk_finding_add(c->f, DK_SEV_ERROR, "bitmap.popcount", st, f_present,
+		               o_present, exp, found,
+		               "the number of set bits differs from the present-page count");
 	}
-	uint64_t min_first = (uint64_t)o + 0x38 + want;
+	uint64_t min_first = (uint64_t)b->bits_offset + want;
 	if (b->first_page < min_first) {
 		snprintf(exp, sizeof exp, ">= 0x%" PRIx64 " (end of the bitmap)", min_first);
 		HEX(found, b->first_page);
-		dk_finding_add(c->f, DK_SEV_ERROR, "bitmap.first_page", st, "FirstPage", o + 0x20,
+		dk_finding_add(c->f, DK_SEV_ERROR, "bitmap.first_page", st, f_first, o_first,
 		               exp, found, "page data would overlap the bitmap");
 	} else if (b->first_page & 0xFFF) {
 		HEX(found, b->first_page);
-		dk_finding_add(c->f, DK_SEV_INFO, "bitmap.first_page_unaligned", st, "FirstPage",
-		               o + 0x20, "page-aligned", found,
+		dk_finding_add(c->f, DK_SEV_INFO, "bitmap.first_page_unaligned", st, f_first,
+		               o_first, "page-aligned", found,
 		               "FirstPage is not page-aligned (WinDbg-written bitmap dumps do this; "
 		               "some readers refuse it)");
 	}
@@ -498,6 +510,15 @@ static void check_rdmp(ck *c)
 		HEX(found, h->first_page_offset);
 		dk_finding_add(c->f, DK_SEV_WARNING, "rdmp.first_page", st, "FirstPageOffset",
 		               o + 0x18, exp, found, "page data does not follow the metadata");
+	}
+	if (c->s->dump_type == DK_DUMP_RDMP_COMPLETE && h->metadata_size >= 0x10 &&
+	    h->number_of_ranges != (h->metadata_size - 0x10) / 16) {
+		/* the reader uses the smaller of the two counts */
+		snprintf(exp, sizeof exp, "%" PRIu64 " (the ranges MetadataSize holds)",
+		         (h->metadata_size - 0x10) / 16);
+		snprintf(found, sizeof found, "%u", h->number_of_ranges);
+		dk_finding_add(c->f, DK_SEV_WARNING, "rdmp.range_count", st, "NumberOfRanges",
+		               o + 0x20, exp, found, "NumberOfRanges differs from MetadataSize");
 	}
 	uint64_t prev_end = 0;
 	for (size_t i = 0; i < h->count; i++) {
@@ -590,7 +611,16 @@ static void check_required_space(ck *c)
 	uint64_t req = s->required_dump_space;
 	if (s->storage != DK_STORAGE_NONE) {
 		uint64_t expect = s->first_page_offset + s->stored_pages * DK_PAGE_SIZE;
-		if (req != expect) {
+		if (req > expect && s->file_size >= req) {
+			/* ntiodump.h: secondary dump data (DUMP_BLOB_FILE_HEADER,
+			 * "DumpBlob") may follow the pages */
+			snprintf(exp, sizeof exp, "0x%" PRIx64 " (end of the page data)", expect);
+			HEX(found, req);
+			dk_finding_add(c->f, DK_SEV_INFO, "required_space.secondary_data", c->hs,
+			               "RequiredDumpSpace", off, exp, found,
+			               "0x%" PRIx64 " bytes follow the page data (secondary dump data)",
+			               req - expect);
+		} else if (req != expect) {
 			snprintf(exp, sizeof exp, "0x%" PRIx64 " (first page at 0x%" PRIx64 " + %" PRIu64
 			         " pages)", expect, s->first_page_offset, s->stored_pages);
 			HEX(found, req);

@@ -1,7 +1,12 @@
 /* dmpkit — bitmap dumps (DumpType 2, 5, 6): the "SDMP"/"FDMP" header,
  * followed by one bit per physical page, LSB first; set pages are stored
  * in ascending PFN order from FirstPage (kdmp-parser BuildPhysmemBMPDump,
- * volatility3 crash.py).
+ * volatility3 crash.py).  Current layout: FirstPage u64 @0x20,
+ * TotalPresentPages u64 @0x28, Pages (bit count) u64 @0x30, bits @0x38.
+ * Older 32-bit dumps use SUMMARY_DUMP32 from the DDK's ntiodump.h:
+ * HeaderSize @0xC (first page), BitmapSize @0x10 (bits), Pages @0x14
+ * (set bits), an RTL_BITMAP {SizeOfBitMap @0x18, reserved} and bits @0x20;
+ * which one a 32-bit dump uses is decided by which is self-consistent.
  *
  * Memory stays bounded: the bitmap is read in 64 KiB windows, and a rank
  * index (set bits before each window) locates any page's file offset.
@@ -11,6 +16,7 @@
 #include <string.h>
 
 #include "kdump_internal.h"
+#include "layouts.h"
 
 #define SIG_SDMP DK_TAG('S', 'D', 'M', 'P')
 #define SIG_FDMP DK_TAG('F', 'D', 'M', 'P')
@@ -30,7 +36,7 @@ static const uint8_t *get_chunk(dk_kdump *d, size_t c)
 		return d->chunk;
 	uint64_t bits = chunk_bits(d, c);
 	size_t bytes = (size_t)((bits + 7) / 8);
-	uint64_t off = d->bmp.offset + 0x38 + (uint64_t)c * DK_BMP_CHUNK;
+	uint64_t off = d->bmp.bits_offset + (uint64_t)c * DK_BMP_CHUNK;
 	memset(d->chunk, 0, DK_BMP_CHUNK);
 	if (dk_input_read_some(&d->in, off, d->chunk, bytes) != bytes) {
 		d->cached = SIZE_MAX;
@@ -69,6 +75,25 @@ dk_status dk_bitmap_load(dk_kdump *d, dk_error *err)
 	b->first_page = dk_get64(s, n, 0x20);
 	b->present_pages = dk_get64(s, n, 0x28);
 	b->bits = dk_get64(s, n, 0x30);
+	b->bits_offset = b->offset + 0x38;
+	if (d->sum.bits == 32 && n >= 0x20) {
+		uint64_t fsize = d->in.size;
+		uint64_t mbits = b->bits, lbits = dk_get32(s, n, 0x10);
+		uint64_t lfirst = dk_get32(s, n, 0xC), lpresent = dk_get32(s, n, 0x14);
+		bool modern_ok = mbits && b->present_pages <= mbits && mbits < (1ull << 40) &&
+		                 b->first_page >= b->offset + 0x38 + (mbits + 7) / 8 &&
+		                 b->first_page <= fsize;
+		bool legacy_ok = lbits && dk_get32(s, n, 0x18) == lbits && lpresent <= lbits &&
+		                 lfirst >= b->offset + 0x20 + (lbits + 7) / 8 && lfirst <= fsize;
+		if (!modern_ok && legacy_ok) {
+			b->legacy32 = true;
+			b->first_page = lfirst;
+			b->present_pages = lpresent;
+			b->bits = lbits;
+			b->bits_offset = b->offset + 0x20;
+			d->secondary_desc = &dk_summary32_legacy;
+		}
+	}
 	if (n < 0x38 || (b->signature != SIG_SDMP && b->signature != SIG_FDMP)) {
 		/* no usable bitmap; still expose the header for check/info */
 		d->has_bitmap = true;
@@ -77,7 +102,7 @@ dk_status dk_bitmap_load(dk_kdump *d, dk_error *err)
 		d->sum.storage = DK_STORAGE_NONE;
 		return DK_OK;
 	}
-	uint64_t bm_off = (uint64_t)b->offset + 0x38;
+	uint64_t bm_off = b->bits_offset;
 	uint64_t in_file = d->in.size > bm_off ? d->in.size - bm_off : 0;
 	uint64_t want = b->bits / 8 + (b->bits % 8 != 0);
 	b->bitmap_bytes_in_file = want < in_file ? want : in_file;

@@ -248,6 +248,19 @@ static const dk_field dk_bitmap_hdr_fields[] = {
 };
 DESC(dk_bitmap_hdr, "SUMMARY_DUMP", 0x38);
 
+/* ---- pre-Vista SUMMARY_DUMP32 (DDK ntiodump.h), 32-bit dumps ---- */
+static const dk_field dk_summary32_legacy_fields[] = {
+	TAG("Signature", 0x00),
+	TAG("ValidDump", 0x04),
+	U32("DumpOptions", 0x08, N, 0),
+	U32("HeaderSize", 0x0C, N, 0),
+	U32("BitmapSize", 0x10, DK_DEC_DEC, 0),
+	U32("Pages", 0x14, DK_DEC_PAGES, 0),
+	U32("Bitmap.SizeOfBitMap", 0x18, DK_DEC_DEC, 0),
+	U32("Bitmap.Reserved", 0x1C, N, RS),
+};
+DESC(dk_summary32_legacy, "SUMMARY_DUMP32", 0x20);
+
 /* ---- RDMP headers at 0x2000, DumpType 8, 9 (kernel) and 10 (complete) ---- */
 static const dk_field dk_rdmp_kernel_fields[] = {
 	U32("Marker", 0x00, N, 0),

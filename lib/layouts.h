@@ -8,7 +8,7 @@
 extern const dk_struct_desc dk_header64, dk_header32;
 extern const dk_struct_desc dk_ctx_amd64, dk_ctx_x86, dk_ctx_arm64;
 extern const dk_struct_desc dk_exc64, dk_exc32;
-extern const dk_struct_desc dk_bitmap_hdr, dk_rdmp_kernel, dk_rdmp_full;
+extern const dk_struct_desc dk_bitmap_hdr, dk_summary32_legacy, dk_rdmp_kernel, dk_rdmp_full;
 extern const dk_struct_desc dk_triage64, dk_triage32;
 
 #endif

@@ -92,6 +92,9 @@ typedef struct dk_kdump_bitmap {
 	uint64_t present_pages;
 	uint64_t bits;         /* bits in the bitmap */
 	uint64_t bitmap_bytes_in_file; /* bitmap bytes the file holds */
+	uint32_t bits_offset;  /* file offset of the bitmap bits */
+	bool legacy32;         /* pre-Vista SUMMARY_DUMP32 layout (32-bit
+	                          fields, bits at +0x20) */
 	uint64_t popcount;     /* set bits among the first `bits` */
 } dk_kdump_bitmap;
 

@@ -251,6 +251,7 @@ typedef struct {
     int no_pmb;
     int bmp_sig; /* 0 default, 'S' or 'F' */
     int bmp_unaligned;
+    int bmp_legacy32;
     uint64_t sp;
     int have_sp;
     uint64_t pfndb, psloaded, psactive, attributes;
@@ -270,7 +271,7 @@ static void usage(FILE *f)
             "  --build N --cpus N --bugcheck CODE[,P1,P2,P3,P4] --dtb HEX --kdbg HEX\n"
             "  --comment TEXT --system-time FILETIME --uptime N --pae 0|1 --leave-page-fill\n"
             "  --sp HEX --pfndb HEX --psloaded HEX --psactive HEX --attributes HEX\n"
-            "  --no-pmb --bmp-sig SDMP|FDMP --bmp-unaligned --force-runs\n"
+            "  --no-pmb --bmp-sig SDMP|FDMP --bmp-unaligned --bmp-legacy32 --force-runs\n"
             "  triage: --unloaded N --drivers N --stack-bytes N --datablocks N\n"
             "          --datablock-size N --triage-ctx-in-header --ldr-names-zero\n"
             "  damage: --truncate N --set OFFSET=HEX[:SIZE] (repeatable)\n"
@@ -482,6 +483,8 @@ static void parse_args(opts_t *o, int argc, char **argv)
                 die("--bmp-sig: SDMP or FDMP");
         } else if (!strcmp(a, "--bmp-unaligned")) {
             o->bmp_unaligned = 1;
+        } else if (!strcmp(a, "--bmp-legacy32")) {
+            o->bmp_legacy32 = 1;
         } else if (!strcmp(a, "--sp")) {
             o->sp = need_hex(a, ARG());
             o->have_sp = 1;
@@ -1280,7 +1283,13 @@ static void generate(const opts_t *o, const env_t *e, int fd)
         for (uint64_t j = 0; j < bmbytes; j++)
             for (uint8_t v = bm[j]; v; v &= (uint8_t)(v - 1))
                 present++;
-        first = H + 0x38 + bmbytes;
+        /* pre-Vista SUMMARY_DUMP32 (DDK ntiodump.h): 32-bit fields,
+         * HeaderSize 0xC, BitmapSize 0x10, Pages 0x14, SizeOfBitMap 0x18,
+         * bits at 0x20 */
+        uint64_t bits_at = o->bmp_legacy32 ? 0x20 : 0x38;
+        if (o->bmp_legacy32 && (H != 0x1000 || bits > 0xFFFFFFFFu))
+            die("--bmp-legacy32 needs --arch x86 and a 32-bit bitmap");
+        first = H + bits_at + bmbytes;
         if (!o->bmp_unaligned)
             first = align_up(first, PAGE_SZ);
         file_size = first + present * PAGE_SZ;
@@ -1290,10 +1299,17 @@ static void generate(const opts_t *o, const env_t *e, int fd)
         sb.p = xcalloc(1, sb.n);
         wbytes(&sb, 0, sig == 'F' ? "FDMP" : "SDMP", 4);
         wbytes(&sb, 4, "DUMP", 4);
-        w64(&sb, 0x20, first);
-        w64(&sb, 0x28, present);
-        w64(&sb, 0x30, bits);
-        wbytes(&sb, 0x38, bm, (size_t)bmbytes);
+        if (o->bmp_legacy32) {
+            w32(&sb, 0x0C, (uint32_t)first);
+            w32(&sb, 0x10, (uint32_t)bits);
+            w32(&sb, 0x14, (uint32_t)present);
+            w32(&sb, 0x18, (uint32_t)bits);
+        } else {
+            w64(&sb, 0x20, first);
+            w64(&sb, 0x28, present);
+            w64(&sb, 0x30, bits);
+        }
+        wbytes(&sb, bits_at, bm, (size_t)bmbytes);
 
         if (ftruncate(fd, (off_t)file_size))
             die("ftruncate: %s", strerror(errno));
@@ -1332,7 +1348,7 @@ static void generate(const opts_t *o, const env_t *e, int fd)
         lay(first, "bitmap_first_page");
         lay(present, "bitmap_present_pages");
         lay(bits, "bitmap_bits");
-        lay(H + 0x38, "bitmap_offset");
+        lay(H + bits_at, "bitmap_offset");
         lay(bmbytes, "bitmap_bytes");
     } else { /* 8, 9, 10 RDMP */
         uint64_t meta = 0x10 + 16 * (uint64_t)o->nruns;
