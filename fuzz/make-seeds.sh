@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Generates seed corpora for the fuzz targets with dkgen.
+#   fuzz/make-seeds.sh DKGEN OUTDIR [REAL_CORPUS_DIR]
+# Writes OUTDIR/{fuzz_kdump_header,fuzz_bitmap,fuzz_triage}/.  The seeds are
+# build products: keep OUTDIR inside a build directory, never commit it.
+# REAL_CORPUS_DIR (default: ../shared/corpus/kernel next to the checkout)
+# adds the real dumps when it exists.
+set -euo pipefail
+dkgen=${1:?usage: make-seeds.sh DKGEN OUTDIR [REAL_CORPUS_DIR]}
+out=${2:?usage: make-seeds.sh DKGEN OUTDIR [REAL_CORPUS_DIR]}
+here=$(cd "$(dirname "$0")" && pwd)
+real=${3:-$here/../../shared/corpus/kernel}
+
+hdr=$out/fuzz_kdump_header bmp=$out/fuzz_bitmap tri=$out/fuzz_triage
+rm -rf "$hdr" "$bmp" "$tri" "$out/tmp"
+mkdir -p "$hdr" "$bmp" "$tri" "$out/tmp"
+tmp=$out/tmp
+
+gen() { # NAME dkgen-options...
+	local name=$1
+	shift
+	"$dkgen" "$tmp/$name.dmp" --force --fill none "$@" >/dev/null
+}
+
+small_runs=0:4,0x10:2
+# whole files for fuzz_kdump_header
+for arch in x64 x86 arm64; do
+	gen full-$arch --arch "$arch" --type 1 --runs "$small_runs"
+	gen hdr-$arch --arch "$arch" --type 3 --runs "$small_runs"
+	gen triage-$arch --arch "$arch" --type 4 --drivers 2 --unloaded 1 --datablocks 1 --datablock-size 0x40 --stack-bytes 0x40
+	for t in 2 5 6; do
+		gen bmp$t-$arch --arch "$arch" --type "$t" --runs "$small_runs"
+	done
+done
+for t in 8 9 10; do
+	gen rdmp$t --type "$t" --runs 1:4,0x10:2
+done
+gen full-leave --type 1 --runs "$small_runs" --leave-page-fill
+gen full-nopmb --type 1 --runs "$small_runs" --no-pmb
+gen full-trunc --type 1 --runs "$small_runs" --truncate 0x3800
+gen bmp-unaligned --type 5 --runs "$small_runs" --bmp-unaligned
+gen triage-real-like --arch arm64 --type 4 --triage-ctx-in-header --no-pmb --ldr-names-zero --drivers 2
+cp "$tmp"/*.dmp "$hdr"/
+
+# fuzz_bitmap: selector byte + the file from 0x2000 on (64-bit only)
+# selector bits 0-1: 0 type 5, 1 type 2, 2 type 6; bit 3: ARM64
+for f in "$tmp"/bmp*-x64.dmp "$tmp"/bmp*-arm64.dmp "$tmp"/bmp-unaligned.dmp; do
+	b=$(basename "$f" .dmp)
+	case $b in bmp2*) sel=1 ;; bmp6*) sel=2 ;; *) sel=0 ;; esac
+	case $b in *arm64) sel=$((sel | 8)) ;; esac
+	{ printf "\\x$(printf %02x "$sel")"; tail -c +8193 "$f"; } >"$bmp/$b"
+done
+
+# fuzz_triage: selector 0 = bytes after a fixed DUMP_HEADER64 (bit 1: ARM64),
+# selector 1 = the whole file
+for f in "$tmp"/triage*.dmp; do
+	b=$(basename "$f" .dmp)
+	{ printf '\x01'; cat "$f"; } >"$tri/whole-$b"
+	case $b in
+	*x86) ;;
+	*x64) { printf '\x00'; tail -c +8193 "$f"; } >"$tri/tail-$b" ;;
+	*) { printf '\x02'; tail -c +8193 "$f"; } >"$tri/tail-$b" ;;
+	esac
+done
+
+# the real files, when present
+if [ -d "$real" ]; then
+	for f in "$real"/*.dmp; do
+		[ -f "$f" ] || continue
+		b=$(basename "$f" .dmp)
+		cp "$f" "$hdr/real-$b"
+		case $b in
+		triage*)
+			{ printf '\x01'; cat "$f"; } >"$tri/real-whole-$b"
+			{ printf '\x02'; tail -c +8193 "$f"; } >"$tri/real-tail-$b"
+			;;
+		esac
+	done
+fi
+rm -rf "$tmp"
+for d in "$hdr" "$bmp" "$tri"; do
+	echo "seeds: $(ls "$d" | wc -l) files, $(du -sk "$d" | cut -f1) KiB in $d"
+done
