@@ -134,6 +134,13 @@ static void diff_struct(differ *df, const dk_struct_desc *da, const uint8_t *a, 
 	}
 }
 
+static void run_text(const dk_run *r, char *buf, size_t size)
+{
+	snprintf(buf, size, "0x%" PRIx64 " pages (physical 0x%" PRIx64 "-0x%" PRIx64 ")", r->count,
+	         r->base_pfn * DK_PAGE_SIZE, (r->base_pfn + r->count) * DK_PAGE_SIZE - 1);
+}
+
+/* Merge-walks the stored runs of both dumps. */
 static void diff_runs(differ *df, dk_kdump *a, dk_kdump *b)
 {
 	dk_run ra, rb;
@@ -141,32 +148,31 @@ static void diff_runs(differ *df, dk_kdump *a, dk_kdump *b)
 	bool ha = dk_kdump_next_stored_run(a, pa, &ra), hb = dk_kdump_next_stored_run(b, pb, &rb);
 	char name[64], va[96], vb[96];
 	while (ha || hb) {
-		if (ha && hb && ra.base_pfn == rb.base_pfn) {
+		bool take_a = ha && (!hb || ra.base_pfn <= rb.base_pfn);
+		bool take_b = hb && (!ha || rb.base_pfn <= ra.base_pfn);
+		const dk_run *r = take_a ? &ra : &rb;
+		snprintf(name, sizeof name, "run at page 0x%" PRIx64, r->base_pfn);
+		if (take_a && take_b) {
 			if (ra.count != rb.count) {
-				snprintf(name, sizeof name, "run at page 0x%" PRIx64, ra.base_pfn);
 				snprintf(va, sizeof va, "0x%" PRIx64 " pages", ra.count);
 				snprintf(vb, sizeof vb, "0x%" PRIx64 " pages", rb.count);
 				report(df, "run_changed", name, -1, va, vb);
 			}
-			pa = ra.base_pfn + ra.count;
-			pb = rb.base_pfn + rb.count;
-		} else if (ha && (!hb || ra.base_pfn < rb.base_pfn)) {
-			snprintf(name, sizeof name, "run at page 0x%" PRIx64, ra.base_pfn);
-			snprintf(va, sizeof va, "0x%" PRIx64 " pages (physical 0x%" PRIx64 "-0x%" PRIx64 ")",
-			         ra.count, ra.base_pfn * DK_PAGE_SIZE,
-			         (ra.base_pfn + ra.count) * DK_PAGE_SIZE - 1);
+		} else if (take_a) {
+			run_text(&ra, va, sizeof va);
 			report(df, "run_removed", name, -1, va, NULL);
-			pa = ra.base_pfn + ra.count;
 		} else {
-			snprintf(name, sizeof name, "run at page 0x%" PRIx64, rb.base_pfn);
-			snprintf(vb, sizeof vb, "0x%" PRIx64 " pages (physical 0x%" PRIx64 "-0x%" PRIx64 ")",
-			         rb.count, rb.base_pfn * DK_PAGE_SIZE,
-			         (rb.base_pfn + rb.count) * DK_PAGE_SIZE - 1);
+			run_text(&rb, vb, sizeof vb);
 			report(df, "run_added", name, -1, NULL, vb);
-			pb = rb.base_pfn + rb.count;
 		}
-		ha = dk_kdump_next_stored_run(a, pa, &ra);
-		hb = dk_kdump_next_stored_run(b, pb, &rb);
+		if (take_a) {
+			pa = ra.base_pfn + ra.count;
+			ha = dk_kdump_next_stored_run(a, pa, &ra);
+		}
+		if (take_b) {
+			pb = rb.base_pfn + rb.count;
+			hb = dk_kdump_next_stored_run(b, pb, &rb);
+		}
 	}
 }
 

@@ -10,6 +10,7 @@
 #include <dmpkit/fields.h>
 #include <dmpkit/kdump.h>
 #include <dmpkit/physmem.h>
+#include <dmpkit/status.h>
 #include <dmpkit/triage.h>
 #include <dmpkit/version.h>
 
