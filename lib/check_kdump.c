@@ -16,6 +16,7 @@
 #include <dmpkit/check.h>
 
 #include "check_internal.h"
+#include "minidump_internal.h"
 #include "kdump_internal.h"
 #include "layouts.h"
 
@@ -862,7 +863,10 @@ dk_status dk_check_file(const char *path, unsigned flags, dk_findings *out,
 {
 	dk_kdump *d;
 	dk_error e;
-	dk_status st = dk_kdump_open(path, &d, &e);
+	dk_status st;
+	if (dk_minidump_check_path(path, flags, out, &st, err)) /* "MDMP" */
+		return st;
+	st = dk_kdump_open(path, &d, &e);
 	if (st == DK_E_FORMAT || st == DK_E_TRUNCATED) {
 		dk_finding_add(out, DK_SEV_ERROR, "signature", "DUMP_HEADER", "Signature", 0,
 		               "\"PAGEDUMP\" or \"PAGEDU64\"", "", "%s", e.message);

@@ -58,12 +58,19 @@ void json_field(json *j, const dk_field *f, const uint8_t *base, size_t avail,
 void json_fields(json *j, const dk_struct_desc *d, const uint8_t *base, size_t avail,
                  uint64_t base_offset, const char *prefix, bool include_reserved);
 
+/* minidumps (info_minidump.c) */
+bool file_is_minidump(const char *path);
+int info_minidump(const char *path, bool json, bool all);
+void describe_minidump(const char *path, FILE *out);
+
 /* commands */
 int cmd_check(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_analyze(int argc, char **argv);
 void help_check(FILE *f);
 void help_info(FILE *f);
 void help_diff(FILE *f);
+void help_analyze(FILE *f);
 
 #endif

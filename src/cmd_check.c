@@ -12,7 +12,9 @@ void help_check(FILE *f)
 	        "Usage: dmpkit check [--deep] [--json] [--quiet] FILE...\n"
 	        "\n"
 	        "Check Windows kernel dumps (PAGEDUMP, PAGEDU64: full, kernel, bitmap, triage,\n"
-	        "RDMP) and print a verdict -- good, good with warnings, or bad -- with every\n"
+	        "RDMP) and user-mode minidumps (MDMP: directory, stream sizes and counts,\n"
+	        "module table, memory ranges, thread contexts) and print a verdict -- good,\n"
+	        "good with warnings, or bad -- with every\n"
 	        "finding: severity, structure, field, file offset, expected and found values.\n"
 	        "Without --deep only the header, run list, bitmap and triage parts are read.\n"
 	        "\n"
@@ -29,6 +31,10 @@ static void describe(const char *path, FILE *out)
 {
 	dk_kdump *d;
 	dk_error e;
+	if (file_is_minidump(path)) {
+		describe_minidump(path, out);
+		return;
+	}
 	if (dk_kdump_open(path, &d, &e) != DK_OK)
 		return;
 	const dk_kdump_summary *s = dk_kdump_get_summary(d);

@@ -17,13 +17,16 @@ void help_info(FILE *f)
 	        "summary, the secondary header (bitmap, RDMP or triage), the triage parts\n"
 	        "and driver list, the context registers and the exception record.\n"
 	        "Fields Windows leaves filled with the \"PAGE\" pattern print as (not set).\n"
+	        "For a user-mode minidump (\"MDMP\") print the header, the stream directory\n"
+	        "and every stream decoded: threads, modules (versions, debug ids), memory,\n"
+	        "exception, system and misc info, handles, crashpad annotations, ...\n"
 	        "\n"
 	        "Options:\n"
 	        "  --json        print a JSON document (see docs/json.md)\n"
 	        "  --all         include reserved fields and vector/FP registers\n"
 	        "  --max-runs N  list at most N physical memory runs (default 64)\n"
 	        "\n"
-	        "Exit status: 0 printed, 1 the file is not a kernel dump, 2 usage or I/O error.\n");
+	        "Exit status: 0 printed, 1 the file is not a dump, 2 usage or I/O error.\n");
 }
 
 static void text_fields(const dk_struct_desc *d, const uint8_t *base, size_t avail,
@@ -411,6 +414,8 @@ int cmd_info(int argc, char **argv)
 		cli_usage_error("info", "--max-runs takes a number, not '%s'", mr);
 		return EXIT_USAGE;
 	}
+	if (file_is_minidump(ops[0]))
+		return info_minidump(ops[0], cli_has(opts, no, "--json"), cli_has(opts, no, "--all"));
 	dk_kdump *d;
 	dk_error e;
 	dk_status st = dk_kdump_open(ops[0], &d, &e);

@@ -16,6 +16,7 @@ static const command commands[] = {
 	{ "check", cmd_check, help_check, "check dumps for damage and inconsistencies (like dumpchk)" },
 	{ "info", cmd_info, help_info, "print every header field, named and decoded (like .dumpdebug)" },
 	{ "diff", cmd_diff, help_diff, "compare two dumps field by field, by name" },
+	{ "analyze", cmd_analyze, help_analyze, "explain a crash: reason, thread, stacks, modules" },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -1,0 +1,790 @@
+/* dmpkit analyze — what crashed, where, and the stacks.
+ *
+ * Minidumps: crash reason and address, crashing thread, the stack of every
+ * thread (walked with dk_stackwalk: context, unwind data, frame pointers,
+ * scanning), modules with versions and debug identifiers, thread names.
+ * --json follows rust-minidump's JSON field names (minidump-processor
+ * json-schema.md) where the concepts match.
+ * SPDX-License-Identifier: MIT */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <dmpkit/minidump.h>
+#include <dmpkit/stackwalk.h>
+#include <dmpkit/status.h>
+#include <dmpkit/symfile.h>
+
+#include "cli.h"
+
+void help_analyze(FILE *f)
+{
+	fprintf(f,
+	        "Usage: dmpkit analyze [--json] [--symbols DIR]... [--brief] [--max-frames N] FILE\n"
+	        "\n"
+	        "Explain a crash.  For a user-mode minidump (MDMP): the crash reason\n"
+	        "(exception code named: access violation read/write/execute with the\n"
+	        "address, C++ exceptions, fast-fail codes, stack overflow ...), the crashing\n"
+	        "thread and module, the stack of every thread with each frame marked by how\n"
+	        "it was found (context, cfi, frame_pointer, scan), the modules with their\n"
+	        "versions and debug identifiers, and thread names.\n"
+	        "\n"
+	        "Options:\n"
+	        "  --json          print JSON using rust-minidump's field names\n"
+	        "  --symbols DIR   breakpad .sym files in DIR/<debug file>/<debug id>/<name>.sym\n"
+	        "                  (repeatable)\n"
+	        "  --brief         only the crashing thread's stack\n"
+	        "  --max-frames N  at most N frames per thread (default 256)\n"
+	        "\n"
+	        "Exit status: 0 analyzed, 1 the file is damaged or not a dump dmpkit can\n"
+	        "analyze, 2 usage or I/O error.\n");
+}
+
+typedef struct analysis {
+	dk_minidump *md;
+	const dk_minidump_system_info *si;
+	dk_arch arch;
+	unsigned ptr_width; /* 4 or 8 */
+	dk_module *mods;     /* sorted by base */
+	size_t nmods;
+	size_t *mod_index;   /* dk_module index -> minidump module index */
+	dk_symfile **syms;
+	dk_vmem mem;
+	size_t max_frames;
+} analysis;
+
+static int cmp_mod(const void *a, const void *b)
+{
+	const dk_module *x = a, *y = b;
+	return x->base < y->base ? -1 : x->base > y->base;
+}
+
+static void load_modules(analysis *an, const char **symdirs, size_t nsymdirs)
+{
+	size_t n;
+	const dk_minidump_module *mm = dk_minidump_modules(an->md, &n);
+	an->mods = calloc(n ? n : 1, sizeof *an->mods);
+	an->syms = calloc(n ? n : 1, sizeof *an->syms);
+	if (!an->mods || !an->syms)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		dk_module *m = &an->mods[an->nmods++];
+		m->base = mm[i].base;
+		m->size = mm[i].size;
+		m->name = mm[i].base_name ? mm[i].base_name : mm[i].name;
+		m->path = mm[i].name;
+		m->debug_file = mm[i].debug_file;
+		m->debug_id = mm[i].debug_id[0] ? mm[i].debug_id : NULL;
+		m->code_id = mm[i].code_id[0] ? mm[i].code_id : NULL;
+	}
+	/* remember the original order before sorting: by base+name lookup */
+	qsort(an->mods, an->nmods, sizeof *an->mods, cmp_mod);
+	for (size_t i = 0; i < an->nmods; i++) {
+		dk_module *m = &an->mods[i];
+		for (size_t d = 0; d < nsymdirs && !m->symbols; d++) {
+			dk_symfile *s;
+			dk_error e;
+			if (dk_symfile_find(symdirs[d], m, &s, &e) == DK_OK) {
+				an->syms[i] = s;
+				m->symbols = s;
+			}
+		}
+	}
+}
+
+static void free_modules(analysis *an)
+{
+	for (size_t i = 0; i < an->nmods; i++)
+		if (an->syms && an->syms[i])
+			dk_symfile_free(an->syms[i]);
+	free(an->syms);
+	free(an->mods);
+}
+
+/* The thread's GetLastError() value from its TEB (LastErrorValue at
+ * TEB+0x34 on x86, +0x68 on x64; winternl.h TEB layouts). */
+static bool last_error(analysis *an, uint64_t teb, uint32_t *out)
+{
+	uint64_t off = an->arch == DK_ARCH_X86 ? 0x34 : an->arch == DK_ARCH_AMD64 ? 0x68 : 0;
+	uint8_t b[4];
+	if (!off || !teb || an->mem.read(an->mem.ctx, teb + off, b, 4) != DK_OK)
+		return false;
+	*out = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+	return true;
+}
+
+static void walk(analysis *an, const uint8_t *ctx, size_t ctxlen, const dk_minidump_thread *t,
+                 dk_walk_result *res)
+{
+	dk_walk_input in;
+	memset(&in, 0, sizeof in);
+	in.arch = an->arch;
+	in.mem = &an->mem;
+	in.modules = an->mods;
+	in.nmodules = an->nmods;
+	in.max_frames = an->max_frames;
+	if (t && t->stack_size) {
+		in.stack_limit = t->stack_start;
+		in.stack_base = t->stack_start + t->stack_size;
+	}
+	res->count = 0;
+	res->stop_reason[0] = 0;
+	dk_error e;
+	if (!ctx || dk_regs_from_context(an->arch, ctx, ctxlen, &in.start) != DK_OK) {
+		snprintf(res->stop_reason, sizeof res->stop_reason, "no usable context");
+		return;
+	}
+	if (dk_stackwalk(&in, res, &e) != DK_OK)
+		snprintf(res->stop_reason, sizeof res->stop_reason, "%.120s", e.message);
+}
+
+static void addr_text(const analysis *an, uint64_t a, char *buf, size_t size)
+{
+	if (an->ptr_width == 4)
+		snprintf(buf, size, "0x%08" PRIx64, a & 0xFFFFFFFFu);
+	else
+		snprintf(buf, size, "0x%016" PRIx64, a);
+}
+
+static void frame_text(const analysis *an, const dk_frame *f, char *buf, size_t size)
+{
+	const dk_module *m = f->module >= 0 ? &an->mods[f->module] : NULL;
+	if (m && f->function[0]) {
+		int n = snprintf(buf, size, "%s!%s", m->name, f->function);
+		if (f->file[0] && n > 0 && (size_t)n < size)
+			n += snprintf(buf + n, size - (size_t)n, " [%s : %u + 0x%" PRIx64 "]", f->file,
+			              f->line, f->function_offset);
+		else if (n > 0 && (size_t)n < size)
+			snprintf(buf + n, size - (size_t)n, " + 0x%" PRIx64, f->function_offset);
+	} else if (m) {
+		snprintf(buf, size, "%s + 0x%" PRIx64, m->name, f->pc - m->base);
+	} else {
+		addr_text(an, f->pc, buf, size);
+	}
+}
+
+static const char *trust_json(dk_frame_trust t)
+{
+	switch (t) {
+	case DK_TRUST_CONTEXT: return "context";
+	case DK_TRUST_CFI: return "cfi";
+	case DK_TRUST_TRAP: return "trap_frame";
+	case DK_TRUST_FP: return "frame_pointer";
+	default: return "scan";
+	}
+}
+
+/* register names for output, by dk_regs index */
+static const char *reg_name(dk_arch arch, unsigned i)
+{
+	static const char *const x86[] = { "eax", "ecx", "edx", "ebx", "esp", "ebp",
+	                                   "esi", "edi", "eip", "eflags" };
+	static const char *const x64[] = { "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi",
+	                                   "rdi", "r8",  "r9",  "r10", "r11", "r12", "r13",
+	                                   "r14", "r15", "rip", "rflags" };
+	static const char *const a64[] = { "x0",  "x1",  "x2",  "x3",  "x4",  "x5",  "x6",
+	                                   "x7",  "x8",  "x9",  "x10", "x11", "x12", "x13",
+	                                   "x14", "x15", "x16", "x17", "x18", "x19", "x20",
+	                                   "x21", "x22", "x23", "x24", "x25", "x26", "x27",
+	                                   "x28", "fp",  "lr",  "sp",  "pc",  "cpsr" };
+	if (arch == DK_ARCH_X86)
+		return i < 10 ? x86[i] : NULL;
+	if (arch == DK_ARCH_AMD64)
+		return i < 18 ? x64[i] : NULL;
+	if (arch == DK_ARCH_ARM64)
+		return i < 34 ? a64[i] : NULL;
+	return NULL;
+}
+
+/* ---- text ---- */
+
+static void print_stack_text(const analysis *an, const dk_walk_result *r, bool regs)
+{
+	char where[512];
+	for (size_t i = 0; i < r->count; i++) {
+		const dk_frame *f = &r->frames[i];
+		frame_text(an, f, where, sizeof where);
+		printf(" %2zu  %s\n", i, where);
+		if (regs && i == 0) {
+			unsigned col = 0;
+			for (unsigned k = 0; k < DK_MAX_REGS; k++) {
+				const char *n = reg_name(an->arch, k);
+				if (!n || !(f->regs.valid & (1ull << k)))
+					continue;
+				char v[24];
+				addr_text(an, f->regs.r[k], v, sizeof v);
+				printf("%s%6s = %s", col % 4 == 0 ? "     " : "  ", n, v);
+				if (++col % 4 == 0)
+					printf("\n");
+			}
+			if (col % 4)
+				printf("\n");
+		}
+		printf("     Found by: %s", dk_frame_trust_name(f->trust));
+		if (i > 0 || !regs) {
+			char sp[24];
+			addr_text(an, f->sp, sp, sizeof sp);
+			printf("  (sp %s)", sp);
+		}
+		printf("\n");
+	}
+	if (r->stop_reason[0])
+		printf("     (stack walk stopped: %s)\n", r->stop_reason);
+}
+
+/* ---- json ---- */
+
+static void json_frames(json *j, const analysis *an, const dk_walk_result *r, bool regs)
+{
+	char buf[32];
+	json_begin_array(j);
+	for (size_t i = 0; i < r->count; i++) {
+		const dk_frame *f = &r->frames[i];
+		const dk_module *m = f->module >= 0 ? &an->mods[f->module] : NULL;
+		json_begin_object(j);
+		json_key(j, "frame");
+		json_u64(j, i);
+		json_key(j, "trust");
+		json_string(j, trust_json(f->trust));
+		if (regs && i == 0) {
+			json_key(j, "registers");
+			json_begin_object(j);
+			for (unsigned k = 0; k < DK_MAX_REGS; k++) {
+				const char *n = reg_name(an->arch, k);
+				if (!n || !(f->regs.valid & (1ull << k)))
+					continue;
+				json_key(j, n);
+				addr_text(an, f->regs.r[k], buf, sizeof buf);
+				json_string(j, buf);
+			}
+			json_end_object(j);
+		}
+		json_key(j, "offset");
+		addr_text(an, f->pc, buf, sizeof buf);
+		json_string(j, buf);
+		json_key(j, "module");
+		if (m)
+			json_string(j, m->name);
+		else
+			json_null(j);
+		json_key(j, "module_offset");
+		if (m) {
+			snprintf(buf, sizeof buf, "0x%08" PRIx64, f->pc - m->base);
+			json_string(j, buf);
+		} else {
+			json_null(j);
+		}
+		json_key(j, "function");
+		if (f->function[0])
+			json_string(j, f->function);
+		else
+			json_null(j);
+		json_key(j, "function_offset");
+		if (f->function[0]) {
+			snprintf(buf, sizeof buf, "0x%08" PRIx64, f->function_offset);
+			json_string(j, buf);
+		} else {
+			json_null(j);
+		}
+		json_key(j, "file");
+		if (f->file[0])
+			json_string(j, f->file);
+		else
+			json_null(j);
+		json_key(j, "line");
+		if (f->line)
+			json_u64(j, f->line);
+		else
+			json_null(j);
+		json_key(j, "missing_symbols");
+		json_bool(j, m && !m->symbols);
+		json_end_object(j);
+	}
+	json_end_array(j);
+}
+
+static void cpu_info(const dk_minidump_system_info *si, char *buf, size_t size)
+{
+	buf[0] = 0;
+	if (!si)
+		return;
+	if (si->arch == DK_ARCH_X86 || si->arch == DK_ARCH_AMD64)
+		/* breakpad: family = ProcessorLevel, model/stepping from
+		 * ProcessorRevision's high and low bytes */
+		snprintf(buf, size, "%s%sfamily %u model %u stepping %u", si->vendor_id,
+		         si->vendor_id[0] ? " " : "", si->processor_level,
+		         si->processor_revision >> 8, si->processor_revision & 0xFF);
+}
+
+static void assertion_text(const dk_minidump_assertion *a, char *buf, size_t size)
+{
+	/* MD_ASSERTION_INFO_TYPE_*: 1 invalid parameter, 2 pure virtual call */
+	const char *what = a->type == 1 ? "Invalid parameter passed to library function"
+	                   : a->type == 2 ? "Pure virtual function called"
+	                                  : "Assertion failed";
+	int n = snprintf(buf, size, "%s", what);
+	if (a->expression[0] && n > 0 && (size_t)n < size)
+		n += snprintf(buf + n, size - (size_t)n, " %s", a->expression);
+	if (a->function[0] && n > 0 && (size_t)n < size)
+		n += snprintf(buf + n, size - (size_t)n, " in function %s", a->function);
+	if (a->file[0] && n > 0 && (size_t)n < size)
+		n += snprintf(buf + n, size - (size_t)n, ", in file %s", a->file);
+	if (a->line && n > 0 && (size_t)n < size)
+		snprintf(buf + n, size - (size_t)n, " at line %u", a->line);
+}
+
+static int analyze_minidump(const char *path, bool js, bool brief, const char **symdirs,
+                            size_t nsymdirs, size_t max_frames)
+{
+	dk_minidump *md;
+	dk_error e;
+	dk_status st = dk_minidump_open(path, &md, &e);
+	if (st != DK_OK) {
+		fprintf(stderr, "dmpkit analyze: %s\n", e.message);
+		return st == DK_E_IO || st == DK_E_NOMEM ? EXIT_USAGE : EXIT_PROBLEMS;
+	}
+	analysis an;
+	memset(&an, 0, sizeof an);
+	an.md = md;
+	an.si = dk_minidump_get_system_info(md);
+	an.arch = an.si ? an.si->arch : DK_ARCH_UNKNOWN;
+	an.ptr_width = an.arch == DK_ARCH_X86 ? 4 : 8;
+	an.max_frames = max_frames;
+	dk_minidump_vmem(md, &an.mem);
+	load_modules(&an, symdirs, nsymdirs);
+
+	size_t nthreads;
+	const dk_minidump_thread *threads = dk_minidump_threads(md, &nthreads);
+	const dk_minidump_exception *ex = dk_minidump_get_exception(md);
+	const dk_minidump_breakpad_info *bp = dk_minidump_get_breakpad_info(md);
+	const dk_minidump_misc_info *mi = dk_minidump_get_misc_info(md);
+	const dk_minidump_assertion *as = dk_minidump_get_assertion(md);
+	const dk_minidump_header *hdr = dk_minidump_get_header(md);
+	uint32_t crash_tid = 0;
+	bool have_crash_tid = false;
+	if (ex) {
+		crash_tid = ex->thread_id;
+		have_crash_tid = true;
+	} else if (bp && (bp->validity & 2)) { /* requesting thread id valid */
+		crash_tid = bp->requesting_thread_id;
+		have_crash_tid = true;
+	}
+	size_t crash_index = SIZE_MAX;
+	for (size_t i = 0; i < nthreads && have_crash_tid; i++)
+		if (threads[i].thread_id == crash_tid) {
+			crash_index = i;
+			break;
+		}
+
+	char reason[160] = "", addr[32] = "", cpu[96], astext[1400] = "";
+	uint64_t crash_addr = 0;
+	if (ex) {
+		dk_crash_reason(ex->code, ex->number_parameters, ex->parameters, reason,
+		                sizeof reason);
+		crash_addr = dk_crash_address(ex->code, ex->number_parameters, ex->parameters,
+		                              ex->address);
+		if (an.ptr_width == 4)
+			crash_addr &= 0xFFFFFFFFu;
+		addr_text(&an, crash_addr, addr, sizeof addr);
+	}
+	cpu_info(an.si, cpu, sizeof cpu);
+	if (as)
+		assertion_text(as, astext, sizeof astext);
+
+	size_t fcap = max_frames ? max_frames : 256;
+	dk_frame *frames = calloc(fcap, sizeof *frames);
+	if (!frames) {
+		free_modules(&an);
+		dk_minidump_close(md);
+		return EXIT_USAGE;
+	}
+	dk_walk_result res = { frames, 0, "" };
+	json j;
+	json_init(&j, stdout);
+	char os_ver[64] = "";
+	if (an.si)
+		snprintf(os_ver, sizeof os_ver, "%u.%u.%u", an.si->major_version,
+		         an.si->minor_version, an.si->build_number);
+
+	if (js) {
+		json_begin_object(&j);
+		json_key(&j, "status");
+		json_string(&j, "OK");
+		json_key(&j, "pid");
+		if (mi && (mi->flags1 & 1))
+			json_u64(&j, mi->process_id);
+		else
+			json_null(&j);
+		json_key(&j, "process_uptime");
+		if (mi && (mi->flags1 & 2) && hdr->time_date_stamp >= mi->process_create_time)
+			json_u64(&j, hdr->time_date_stamp - mi->process_create_time);
+		else
+			json_null(&j);
+		json_key(&j, "crash_info");
+		json_begin_object(&j);
+		json_key(&j, "type");
+		if (ex)
+			json_string(&j, reason);
+		else
+			json_null(&j);
+		json_key(&j, "address");
+		if (ex)
+			json_string(&j, addr);
+		else
+			json_null(&j);
+		json_key(&j, "crashing_thread");
+		if (have_crash_tid && crash_index != SIZE_MAX)
+			json_u64(&j, crash_index);
+		else
+			json_null(&j);
+		json_key(&j, "assertion");
+		if (as)
+			json_string(&j, astext);
+		else
+			json_null(&j);
+		json_end_object(&j);
+		json_key(&j, "system_info");
+		json_begin_object(&j);
+		json_key(&j, "os");
+		json_string(&j, an.si && an.si->os_name ? an.si->os_name : "unknown");
+		json_key(&j, "os_ver");
+		json_string(&j, os_ver);
+		json_key(&j, "cpu_arch");
+		json_string(&j, an.si && an.si->arch_name ? an.si->arch_name : "unknown");
+		json_key(&j, "cpu_info");
+		json_string(&j, cpu);
+		json_key(&j, "cpu_count");
+		if (an.si)
+			json_u64(&j, an.si->number_of_processors);
+		else
+			json_null(&j);
+		json_end_object(&j);
+		json_key(&j, "thread_count");
+		json_u64(&j, nthreads);
+		json_key(&j, "threads");
+		json_begin_array(&j);
+	} else {
+		printf("File: %s\n", path);
+		if (an.si)
+			printf("Operating system: %s %s %s\n", an.si->os_name ? an.si->os_name : "",
+			       os_ver, an.si->csd_version ? an.si->csd_version : "");
+		if (an.si)
+			printf("CPU: %s, %s, %u CPUs\n", an.si->arch_name ? an.si->arch_name : "?", cpu,
+			       an.si->number_of_processors);
+		printf("\n");
+		if (ex) {
+			const char *cn = dk_exception_code_name(ex->code);
+			printf("Crash reason:  %s\n", reason);
+			printf("Crash address: %s\n", addr);
+			printf("Exception:     code 0x%08x%s%s%s, flags 0x%x, at ", ex->code,
+			       cn ? " (" : "", cn ? cn : "", cn ? ")" : "", ex->flags);
+			int mi2 = dk_module_find(an.mods, an.nmods, ex->address);
+			char a2[32];
+			addr_text(&an, ex->address, a2, sizeof a2);
+			if (mi2 >= 0)
+				printf("%s (%s + 0x%" PRIx64 ")\n", a2, an.mods[mi2].name,
+				       ex->address - an.mods[mi2].base);
+			else
+				printf("%s\n", a2);
+		} else {
+			printf("No crash (no exception stream)\n");
+		}
+		if (as)
+			printf("Assertion:     %s\n", astext);
+		if (crash_index != SIZE_MAX)
+			printf("Crashing thread: %zu (id %u%s%s)\n", crash_index, crash_tid,
+			       threads[crash_index].name ? ", " : "",
+			       threads[crash_index].name ? threads[crash_index].name : "");
+		printf("\n");
+	}
+
+	/* threads: crashing thread first in text mode */
+	dk_walk_result crash_res = { NULL, 0, "" };
+	dk_frame *crash_frames = NULL;
+	for (size_t pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < nthreads; i++) {
+			bool crashed = i == crash_index;
+			if (!js && (pass == 0) != crashed)
+				continue;
+			if (js && pass == 1)
+				break;
+			if (brief && !crashed)
+				continue;
+			const dk_minidump_thread *t = &threads[i];
+			size_t clen = 0;
+			const uint8_t *ctx;
+			if (crashed && ex)
+				ctx = dk_minidump_exception_context(md, &clen);
+			else
+				ctx = dk_minidump_thread_context(md, i, &clen);
+			walk(&an, ctx, clen, t, &res);
+			uint32_t le = 0;
+			bool has_le = last_error(&an, t->teb, &le);
+			const char *len = has_le ? dk_exception_code_name(le) : NULL;
+			if (has_le && le < 0x10000 && dk_win32_error_name(le))
+				len = dk_win32_error_name(le);
+			if (js) {
+				json_begin_object(&j);
+				json_key(&j, "thread_id");
+				json_u64(&j, t->thread_id);
+				json_key(&j, "thread_name");
+				if (t->name)
+					json_string(&j, t->name);
+				else
+					json_null(&j);
+				json_key(&j, "last_error_value");
+				if (has_le && len)
+					json_string(&j, len);
+				else if (has_le) {
+					char b[16];
+					snprintf(b, sizeof b, "0x%08x", le);
+					json_string(&j, b);
+				} else
+					json_null(&j);
+				json_key(&j, "frame_count");
+				json_u64(&j, res.count);
+				json_key(&j, "frames");
+				json_frames(&j, &an, &res, false);
+				json_end_object(&j);
+				if (crashed) {
+					crash_frames = malloc(res.count * sizeof *crash_frames + 1);
+					if (crash_frames) {
+						memcpy(crash_frames, res.frames, res.count * sizeof *crash_frames);
+						crash_res = (dk_walk_result){ crash_frames, res.count, "" };
+						memcpy(crash_res.stop_reason, res.stop_reason,
+						       sizeof crash_res.stop_reason);
+					}
+				}
+			} else {
+				printf("Thread %zu (id %u)%s%s%s\n", i, t->thread_id, t->name ? " \"" : "",
+				       t->name ? t->name : "", t->name ? "\"" : "");
+				if (crashed)
+					printf("  (crashed)\n");
+				if (has_le && le)
+					printf("  last error: 0x%x%s%s%s\n", le, len ? " (" : "", len ? len : "",
+					       len ? ")" : "");
+				print_stack_text(&an, &res, crashed);
+				printf("\n");
+			}
+		}
+	}
+	if (js) {
+		json_end_array(&j);
+		json_key(&j, "crashing_thread");
+		if (crash_index != SIZE_MAX && crash_frames) {
+			json_begin_object(&j);
+			json_key(&j, "threads_index");
+			json_u64(&j, crash_index);
+			json_key(&j, "thread_id");
+			json_u64(&j, crash_tid);
+			json_key(&j, "thread_name");
+			if (threads[crash_index].name)
+				json_string(&j, threads[crash_index].name);
+			else
+				json_null(&j);
+			json_key(&j, "frame_count");
+			json_u64(&j, crash_res.count);
+			json_key(&j, "frames");
+			json_frames(&j, &an, &crash_res, true);
+			json_end_object(&j);
+		} else {
+			json_null(&j);
+		}
+		json_key(&j, "main_module");
+		if (an.nmods)
+			json_u64(&j, 0);
+		else
+			json_null(&j);
+		json_key(&j, "modules");
+		json_begin_array(&j);
+	} else {
+		printf("Loaded modules:\n");
+	}
+	size_t nmm;
+	const dk_minidump_module *mm = dk_minidump_modules(md, &nmm);
+	for (size_t i = 0; i < nmm; i++) {
+		const dk_minidump_module *m = &mm[i];
+		int si = dk_module_find(an.mods, an.nmods, m->base);
+		bool loaded = si >= 0 && an.mods[si].symbols;
+		char b1[32], b2[32];
+		addr_text(&an, m->base, b1, sizeof b1);
+		addr_text(&an, m->base + m->size, b2, sizeof b2);
+		if (js) {
+			json_begin_object(&j);
+			json_key(&j, "base_addr");
+			json_string(&j, b1);
+			json_key(&j, "end_addr");
+			json_string(&j, b2);
+			json_key(&j, "debug_file");
+			if (m->debug_file)
+				json_string(&j, m->debug_file);
+			else
+				json_null(&j);
+			json_key(&j, "debug_id");
+			json_string(&j, m->debug_id);
+			json_key(&j, "filename");
+			json_string(&j, m->base_name ? m->base_name : m->name);
+			json_key(&j, "code_id");
+			json_string(&j, m->code_id);
+			json_key(&j, "version");
+			json_string(&j, m->file_version);
+			json_key(&j, "missing_symbols");
+			json_bool(&j, !loaded);
+			json_key(&j, "loaded_symbols");
+			json_bool(&j, loaded);
+			json_key(&j, "corrupt_symbols");
+			json_bool(&j, false);
+			json_end_object(&j);
+		} else {
+			printf("  %s - %s  %-24s %-16s %s %s%s\n", b1, b2,
+			       m->base_name ? m->base_name : m->name, m->file_version[0] ? m->file_version : "-",
+			       m->debug_file ? m->debug_file : "-", m->debug_id[0] ? m->debug_id : "-",
+			       loaded ? "  (symbols loaded)" : "");
+		}
+	}
+	size_t nun;
+	const dk_minidump_unloaded_module *um = dk_minidump_unloaded_modules(md, &nun);
+	if (js) {
+		json_end_array(&j);
+		json_key(&j, "unloaded_modules");
+		json_begin_array(&j);
+		for (size_t i = 0; i < nun; i++) {
+			char b1[32], b2[32], cid[32];
+			addr_text(&an, um[i].base, b1, sizeof b1);
+			addr_text(&an, um[i].base + um[i].size, b2, sizeof b2);
+			snprintf(cid, sizeof cid, "%08X%x", um[i].timestamp, um[i].size);
+			json_begin_object(&j);
+			json_key(&j, "base_addr");
+			json_string(&j, b1);
+			json_key(&j, "end_addr");
+			json_string(&j, b2);
+			json_key(&j, "code_id");
+			json_string(&j, cid);
+			json_key(&j, "filename");
+			json_string(&j, um[i].name ? um[i].name : "");
+			json_end_object(&j);
+		}
+		json_end_array(&j);
+		json_end_object(&j);
+		json_end(&j);
+	} else if (nun) {
+		printf("\nUnloaded modules:\n");
+		for (size_t i = 0; i < nun; i++) {
+			char b1[32], b2[32];
+			addr_text(&an, um[i].base, b1, sizeof b1);
+			addr_text(&an, um[i].base + um[i].size, b2, sizeof b2);
+			printf("  %s - %s  %s\n", b1, b2, um[i].name ? um[i].name : "");
+		}
+	}
+	free(crash_frames);
+	free(frames);
+	free_modules(&an);
+	dk_minidump_close(md);
+	return EXIT_GOOD;
+}
+
+static int analyze_kernel(const char *path, bool js)
+{
+	dk_kdump *d;
+	dk_error e;
+	dk_status st = dk_kdump_open(path, &d, &e);
+	if (st != DK_OK) {
+		fprintf(stderr, "dmpkit analyze: %s\n", e.message);
+		return st == DK_E_FORMAT || st == DK_E_TRUNCATED ? EXIT_PROBLEMS : EXIT_USAGE;
+	}
+	const dk_kdump_summary *s = dk_kdump_get_summary(d);
+	const char *bn = dk_bugcheck_name(s->bugcheck_code);
+	if (js) {
+		json j;
+		json_init(&j, stdout);
+		json_begin_object(&j);
+		json_key(&j, "kind");
+		json_string(&j, "kernel_dump");
+		json_key(&j, "bugcheck_code");
+		json_hex(&j, s->bugcheck_code);
+		json_key(&j, "bugcheck_name");
+		if (bn)
+			json_string(&j, bn);
+		else
+			json_null(&j);
+		json_key(&j, "bugcheck_parameters");
+		json_begin_array(&j);
+		for (int i = 0; i < 4; i++)
+			json_hex(&j, s->bugcheck_parameters[i]);
+		json_end_array(&j);
+		json_end_object(&j);
+		json_end(&j);
+	} else {
+		printf("File: %s\n", path);
+		printf("Bugcheck 0x%08x (%s): 0x%" PRIx64 " 0x%" PRIx64 " 0x%" PRIx64 " 0x%" PRIx64
+		       "\n",
+		       s->bugcheck_code, bn ? bn : "unknown", s->bugcheck_parameters[0],
+		       s->bugcheck_parameters[1], s->bugcheck_parameters[2], s->bugcheck_parameters[3]);
+		printf("Windows build %u, %s, %u processors\n", s->minor_version,
+		       dk_arch_name(s->arch), s->number_processors);
+		printf("(kernel dump analysis: parameter explanations, exception and context\n"
+		       " recovery and stack walks come with the kernel analysis work)\n");
+	}
+	dk_kdump_close(d);
+	return EXIT_GOOD;
+}
+
+int cmd_analyze(int argc, char **argv)
+{
+	cli_opt opts[] = { { "--json", false, false, NULL },
+	                   { "--brief", false, false, NULL },
+	                   { "--max-frames", true, false, NULL } };
+	const size_t no = sizeof opts / sizeof opts[0];
+	/* --symbols may repeat: collect it before the generic parser */
+	const char **symdirs = calloc((size_t)argc + 1, sizeof *symdirs);
+	char **rest = calloc((size_t)argc + 1, sizeof *rest);
+	const char **ops = calloc((size_t)argc + 1, sizeof *ops);
+	size_t nsym = 0;
+	int nrest = 0, n;
+	int rc = EXIT_USAGE;
+	if (!symdirs || !rest || !ops)
+		goto out;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--symbols") == 0) {
+			if (i + 1 >= argc) {
+				cli_usage_error("analyze", "option '--symbols' needs a value");
+				goto out;
+			}
+			symdirs[nsym++] = argv[++i];
+		} else if (strncmp(argv[i], "--symbols=", 10) == 0) {
+			symdirs[nsym++] = argv[i] + 10;
+		} else {
+			rest[nrest++] = argv[i];
+		}
+	}
+	if (!cli_parse("analyze", nrest, rest, opts, no, ops, &n))
+		goto out;
+	if (n != 1) {
+		cli_usage_error("analyze", "expected one dump file");
+		goto out;
+	}
+	uint64_t maxf = 256;
+	const char *mf = cli_value(opts, no, "--max-frames");
+	if (mf && (!cli_parse_u64(mf, &maxf) || maxf == 0 || maxf > 100000)) {
+		cli_usage_error("analyze", "--max-frames takes a number from 1 to 100000");
+		goto out;
+	}
+	FILE *f = fopen(ops[0], "rb");
+	if (!f) {
+		fprintf(stderr, "dmpkit analyze: %s: cannot open\n", ops[0]);
+		goto out;
+	}
+	uint8_t sig[4] = { 0 };
+	size_t got = fread(sig, 1, 4, f);
+	fclose(f);
+	if (got == 4 && dk_minidump_is_minidump(sig, 4))
+		rc = analyze_minidump(ops[0], cli_has(opts, no, "--json"), cli_has(opts, no, "--brief"),
+		                      symdirs, nsym, (size_t)maxf);
+	else
+		rc = analyze_kernel(ops[0], cli_has(opts, no, "--json"));
+out:
+	free(symdirs);
+	free(rest);
+	free(ops);
+	return rc;
+}
