@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <dmpkit/disasm.h>
 #include <dmpkit/minidump.h>
 #include <dmpkit/stackwalk.h>
 #include <dmpkit/status.h>
@@ -194,6 +195,20 @@ static const char *reg_name(dk_arch arch, unsigned i)
 	if (arch == DK_ARCH_ARM64)
 		return i < 34 ? a64[i] : NULL;
 	return NULL;
+}
+
+/* Decodes the instruction at the exception address with the crashing
+ * thread's registers; false when its bytes are not in the dump. */
+static bool faulting_insn(analysis *an, uint64_t pc, const dk_regs *regs, dk_insn *out)
+{
+	uint8_t code[15];
+	for (size_t n = sizeof code; n > 0; n--) {
+		if (an->mem.read(an->mem.ctx, pc, code, n) != DK_OK)
+			continue;
+		dk_error e;
+		return dk_disasm(an->arch, code, n, pc, regs, out, &e) == DK_OK;
+	}
+	return false;
 }
 
 /* ---- text ---- */
@@ -391,6 +406,32 @@ static int analyze_minidump(const char *path, bool js, bool brief, const char **
 	if (as)
 		assertion_text(as, astext, sizeof astext);
 
+	/* the faulting instruction, and the address it really used when Windows
+	 * reports a non-canonical access as 0xffffffffffffffff (as breakpad and
+	 * rust-minidump recover it) */
+	dk_insn insn;
+	bool have_insn = false;
+	const char *adj_kind = NULL;
+	uint64_t adj_value = 0;
+	if (ex) {
+		size_t clen = 0;
+		const uint8_t *ectx = dk_minidump_exception_context(md, &clen);
+		dk_regs eregs;
+		if (ectx && dk_regs_from_context(an.arch, ectx, clen, &eregs) == DK_OK)
+			have_insn = faulting_insn(&an, ex->address, &eregs, &insn);
+		if (have_insn && insn.memory_known && ex->code == 0xC0000005u) {
+			if (an.arch == DK_ARCH_AMD64 && crash_addr == UINT64_MAX &&
+			    insn.memory_address != UINT64_MAX) {
+				adj_kind = "non-canonical";
+				adj_value = insn.memory_address;
+			} else if (insn.memory_base >= 0 && eregs.r[insn.memory_base] == 0 &&
+			           insn.memory_address < 0x10000) {
+				adj_kind = "null-pointer";
+				adj_value = insn.memory_address;
+			}
+		}
+	}
+
 	size_t fcap = max_frames ? max_frames : 256;
 	dk_frame *frames = calloc(fcap, sizeof *frames);
 	if (!frames) {
@@ -432,6 +473,42 @@ static int analyze_minidump(const char *path, bool js, bool brief, const char **
 			json_string(&j, addr);
 		else
 			json_null(&j);
+		json_key(&j, "adjusted_address");
+		if (adj_kind) {
+			char b[32];
+			json_begin_object(&j);
+			json_key(&j, "kind");
+			json_string(&j, adj_kind);
+			json_key(&j, strcmp(adj_kind, "null-pointer") == 0 ? "offset" : "address");
+			addr_text(&an, adj_value, b, sizeof b);
+			json_string(&j, b);
+			json_end_object(&j);
+		} else {
+			json_null(&j);
+		}
+		json_key(&j, "instruction");
+		if (have_insn)
+			json_string(&j, insn.text);
+		else
+			json_null(&j);
+		json_key(&j, "memory_accesses");
+		if (have_insn && insn.has_memory && insn.memory_known) {
+			char b[32];
+			json_begin_array(&j);
+			json_begin_object(&j);
+			json_key(&j, "address");
+			addr_text(&an, insn.memory_address, b, sizeof b);
+			json_string(&j, b);
+			json_key(&j, "size");
+			json_u64(&j, insn.memory_size);
+			json_key(&j, "access_type");
+			json_string(&j, insn.memory_read && insn.memory_write ? "readwrite"
+			                : insn.memory_write ? "write" : "read");
+			json_end_object(&j);
+			json_end_array(&j);
+		} else {
+			json_null(&j);
+		}
 		json_key(&j, "crashing_thread");
 		if (have_crash_tid && crash_index != SIZE_MAX)
 			json_u64(&j, crash_index);
@@ -475,7 +552,17 @@ static int analyze_minidump(const char *path, bool js, bool brief, const char **
 		if (ex) {
 			const char *cn = dk_exception_code_name(ex->code);
 			printf("Crash reason:  %s\n", reason);
-			printf("Crash address: %s\n", addr);
+			if (adj_kind && strcmp(adj_kind, "non-canonical") == 0) {
+				char b[32];
+				addr_text(&an, adj_value, b, sizeof b);
+				printf("Crash address: %s (Windows reported %s: the instruction used a "
+				       "non-canonical address)\n", b, addr);
+			} else if (adj_kind) {
+				printf("Crash address: %s (a NULL pointer plus 0x%" PRIx64 ")\n", addr,
+				       adj_value);
+			} else {
+				printf("Crash address: %s\n", addr);
+			}
 			printf("Exception:     code 0x%08x%s%s%s, flags 0x%x, at ", ex->code,
 			       cn ? " (" : "", cn ? cn : "", cn ? ")" : "", ex->flags);
 			int mi2 = dk_module_find(an.mods, an.nmods, ex->address);
@@ -486,6 +573,13 @@ static int analyze_minidump(const char *path, bool js, bool brief, const char **
 				       ex->address - an.mods[mi2].base);
 			else
 				printf("%s\n", a2);
+			if (have_insn) {
+				char hex[48];
+				size_t o = 0;
+				for (unsigned k = 0; k < insn.length && o + 3 < sizeof hex; k++)
+					o += (size_t)snprintf(hex + o, sizeof hex - o, "%02x", insn.bytes[k]);
+				printf("Instruction:   %s  (%s)\n", insn.text, hex);
+			}
 		} else {
 			printf("No crash (no exception stream)\n");
 		}
