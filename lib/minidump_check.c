@@ -347,6 +347,10 @@ static void check_context(dk_minidump *md, const char *structure, const char *wh
 	if (!md->has_sysinfo)
 		return;
 	size_t want = dk_minidump_context_size(md->sysinfo.arch);
+	/* an x86 CONTEXT may end before ExtendedRegisters (0xCC bytes) when
+	 * CONTEXT_EXTENDED_REGISTERS is not set (winnt.h); dbghelp writes both */
+	if (md->sysinfo.arch == DK_ARCH_X86)
+		want = 0xCC;
 	if (want && size < want) {
 		snprintf(exp, sizeof exp, "at least 0x%zx (%s)", want, dk_arch_name(md->sysinfo.arch));
 		hex(fnd, sizeof fnd, size);
