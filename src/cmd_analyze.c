@@ -509,9 +509,11 @@ static int analyze_minidump(const char *path, bool js, bool brief, const char **
 		} else {
 			json_null(&j);
 		}
+		/* rust-minidump: the id of the thread that crashed (or requested
+		 * the dump); its index is crashing_thread.threads_index */
 		json_key(&j, "crashing_thread");
-		if (have_crash_tid && crash_index != SIZE_MAX)
-			json_u64(&j, crash_index);
+		if (have_crash_tid)
+			json_u64(&j, crash_tid);
 		else
 			json_null(&j);
 		json_key(&j, "assertion");
