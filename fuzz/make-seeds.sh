@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Generates seed corpora for the fuzz targets with dkgen.
-#   fuzz/make-seeds.sh DKGEN OUTDIR [REAL_CORPUS_DIR]
-# Writes OUTDIR/{fuzz_kdump_header,fuzz_bitmap,fuzz_triage}/.  The seeds are
+#   fuzz/make-seeds.sh DKGEN OUTDIR [REAL_CORPUS_DIR [USER_CORPUS_DIR [DATA_DIR]]]
+# Writes OUTDIR/{fuzz_kdump_header,fuzz_bitmap,fuzz_triage}/ and, from real
+# minidumps and .sym files, OUTDIR/{fuzz_minidump,fuzz_md_stream,fuzz_symfile}/.  The seeds are
 # build products: keep OUTDIR inside a build directory, never commit it.
 # REAL_CORPUS_DIR (default: ../shared/corpus/kernel next to the checkout)
 # adds the real dumps when it exists.
@@ -10,6 +11,8 @@ dkgen=${1:?usage: make-seeds.sh DKGEN OUTDIR [REAL_CORPUS_DIR]}
 out=${2:?usage: make-seeds.sh DKGEN OUTDIR [REAL_CORPUS_DIR]}
 here=$(cd "$(dirname "$0")" && pwd)
 real=${3:-$here/../../shared/corpus/kernel}
+user=${4:-$here/../../shared/corpus/user}
+data=${5:-$here/../tests/data}
 
 hdr=$out/fuzz_kdump_header bmp=$out/fuzz_bitmap tri=$out/fuzz_triage
 rm -rf "$hdr" "$bmp" "$tri" "$out/tmp"
@@ -78,6 +81,27 @@ if [ -d "$real" ]; then
 	done
 fi
 rm -rf "$tmp"
+
+# minidumps: whole files, and each stream of them as a fuzz_md_stream seed
+# (first byte 0: the target picks the type from the input's first byte)
+mdd=$out/fuzz_minidump mds=$out/fuzz_md_stream sym=$out/fuzz_symfile
+rm -rf "$mdd" "$mds" "$sym"
+mkdir -p "$mdd" "$mds" "$sym"
+for f in "$data"/*.dmp "$user"/*.dmp; do
+	[ -f "$f" ] || continue
+	[ "$(stat -c %s "$f")" -le 1048576 ] || continue
+	cp "$f" "$mdd/$(basename "$f")"
+	for i in $(seq 0 28); do
+		{ printf "\\$(printf '%03o' "$i")"; head -c 4096 "$f"; } >"$mds/$i-$(basename "$f")"
+	done
+done
+for f in "$user"/*.sym; do
+	[ -f "$f" ] || continue
+	head -c 65536 "$f" >"$sym/$(basename "$f")"
+done
+for d in "$mdd" "$mds" "$sym"; do
+	echo "seeds: $(ls "$d" | wc -l) files, $(du -sk "$d" | cut -f1) KiB in $d"
+done
 for d in "$hdr" "$bmp" "$tri"; do
 	echo "seeds: $(ls "$d" | wc -l) files, $(du -sk "$d" | cut -f1) KiB in $d"
 done
