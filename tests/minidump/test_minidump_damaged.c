@@ -218,8 +218,8 @@ static void test_rvas(void **state)
 	put32(c + l.thread0 + 44, (uint32_t)n - 16);
 	expect(c, n, "md.thread.context_outside", DK_SEV_ERROR, "Thread[0]");
 
-	memcpy(c, orig, n); /* context too small for x86 */
-	put32(c + l.thread0 + 40, 0x100);
+	memcpy(c, orig, n); /* context too small for x86 (0xCC without extended registers) */
+	put32(c + l.thread0 + 40, 0x80);
 	expect(c, n, "md.thread.context_size", DK_SEV_ERROR, "Thread[0]");
 
 	memcpy(c, orig, n); /* no context */
