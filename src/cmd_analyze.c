@@ -34,7 +34,7 @@ void help_analyze(FILE *f)
 	        "  --json          print JSON using rust-minidump's field names\n"
 	        "  --symbols DIR   breakpad .sym files in DIR/<debug file>/<debug id>/<name>.sym\n"
 	        "                  (repeatable)\n"
-	        "  --brief         only the crashing thread's stack\n"
+	        "  --brief         only the crashing thread's stack (text output)\n"
 	        "  --max-frames N  at most N frames per thread (default 256)\n"
 	        "\n"
 	        "Exit status: 0 analyzed, 1 the file is damaged or not a dump dmpkit can\n"
@@ -284,7 +284,7 @@ static void json_frames(json *j, const analysis *an, const dk_walk_result *r, bo
 			json_null(j);
 		json_key(j, "module_offset");
 		if (m) {
-			snprintf(buf, sizeof buf, "0x%08" PRIx64, f->pc - m->base);
+			addr_text(an, f->pc - m->base, buf, sizeof buf);
 			json_string(j, buf);
 		} else {
 			json_null(j);
@@ -296,7 +296,7 @@ static void json_frames(json *j, const analysis *an, const dk_walk_result *r, bo
 			json_null(j);
 		json_key(j, "function_offset");
 		if (f->function[0]) {
-			snprintf(buf, sizeof buf, "0x%08" PRIx64, f->function_offset);
+			addr_text(an, f->function_offset, buf, sizeof buf);
 			json_string(j, buf);
 		} else {
 			json_null(j);
@@ -311,8 +311,8 @@ static void json_frames(json *j, const analysis *an, const dk_walk_result *r, bo
 			json_u64(j, f->line);
 		else
 			json_null(j);
-		json_key(j, "missing_symbols");
-		json_bool(j, m && !m->symbols);
+		json_key(j, "missing_symbols"); /* as rust-minidump: no function found */
+		json_bool(j, f->function[0] == 0);
 		json_end_object(j);
 	}
 	json_end_array(j);
@@ -509,11 +509,12 @@ static int analyze_minidump(const char *path, bool js, bool brief, const char **
 		} else {
 			json_null(&j);
 		}
-		/* rust-minidump: the id of the thread that crashed (or requested
-		 * the dump); its index is crashing_thread.threads_index */
+		/* rust-minidump's json-schema.md calls this the thread id, but its
+		 * process_state.rs writes the index into "threads"
+		 * (requesting_thread); pipelines read what it writes */
 		json_key(&j, "crashing_thread");
-		if (have_crash_tid)
-			json_u64(&j, crash_tid);
+		if (crash_index != SIZE_MAX)
+			json_u64(&j, crash_index);
 		else
 			json_null(&j);
 		json_key(&j, "assertion");
@@ -597,6 +598,7 @@ static int analyze_minidump(const char *path, bool js, bool brief, const char **
 	/* threads: crashing thread first in text mode */
 	dk_walk_result crash_res = { NULL, 0, "" };
 	dk_frame *crash_frames = NULL;
+	char crash_last_error[96] = "";
 	for (size_t pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < nthreads; i++) {
 			bool crashed = i == crash_index;
@@ -604,7 +606,7 @@ static int analyze_minidump(const char *path, bool js, bool brief, const char **
 				continue;
 			if (js && pass == 1)
 				break;
-			if (brief && !crashed)
+			if (brief && !crashed && !js) /* JSON always lists every thread */
 				continue;
 			const dk_minidump_thread *t = &threads[i];
 			size_t clen = 0;
@@ -628,15 +630,18 @@ static int analyze_minidump(const char *path, bool js, bool brief, const char **
 					json_string(&j, t->name);
 				else
 					json_null(&j);
-				json_key(&j, "last_error_value");
+				char lev[96] = "";
 				if (has_le && len)
-					json_string(&j, len);
-				else if (has_le) {
-					char b[16];
-					snprintf(b, sizeof b, "0x%08x", le);
-					json_string(&j, b);
-				} else
+					snprintf(lev, sizeof lev, "%s", len);
+				else if (has_le)
+					snprintf(lev, sizeof lev, "0x%08x", le);
+				json_key(&j, "last_error_value");
+				if (lev[0])
+					json_string(&j, lev);
+				else
 					json_null(&j);
+				if (crashed)
+					memcpy(crash_last_error, lev, sizeof lev);
 				json_key(&j, "frame_count");
 				json_u64(&j, res.count);
 				json_key(&j, "frames");
@@ -678,6 +683,11 @@ static int analyze_minidump(const char *path, bool js, bool brief, const char **
 				json_string(&j, threads[crash_index].name);
 			else
 				json_null(&j);
+			json_key(&j, "last_error_value");
+			if (crash_last_error[0])
+				json_string(&j, crash_last_error);
+			else
+				json_null(&j);
 			json_key(&j, "frame_count");
 			json_u64(&j, crash_res.count);
 			json_key(&j, "frames");
@@ -711,11 +721,13 @@ static int analyze_minidump(const char *path, bool js, bool brief, const char **
 			json_string(&j, b1);
 			json_key(&j, "end_addr");
 			json_string(&j, b2);
+			/* base name of the PDB, "" when none (rust-minidump) */
 			json_key(&j, "debug_file");
-			if (m->debug_file)
-				json_string(&j, m->debug_file);
-			else
-				json_null(&j);
+			const char *df = m->debug_file ? m->debug_file : "";
+			for (const char *q = df; *q; q++)
+				if (*q == '\\' || *q == '/')
+					df = q + 1;
+			json_string(&j, df);
 			json_key(&j, "debug_id");
 			json_string(&j, m->debug_id);
 			json_key(&j, "filename");
@@ -723,9 +735,13 @@ static int analyze_minidump(const char *path, bool js, bool brief, const char **
 			json_key(&j, "code_id");
 			json_string(&j, m->code_id);
 			json_key(&j, "version");
-			json_string(&j, m->file_version);
+			if (m->file_version[0])
+				json_string(&j, m->file_version);
+			else
+				json_null(&j);
+			/* true only when symbols were looked for and not found */
 			json_key(&j, "missing_symbols");
-			json_bool(&j, !loaded);
+			json_bool(&j, nsymdirs > 0 && !loaded);
 			json_key(&j, "loaded_symbols");
 			json_bool(&j, loaded);
 			json_key(&j, "corrupt_symbols");
