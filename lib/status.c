@@ -40,38 +40,17 @@ const char *dk_fast_fail_name(uint64_t c)
 	return c > UINT32_MAX ? NULL : dk_code_table_find(&dk_fastfail_codes, (uint32_t)c);
 }
 
-/* Common HRESULTs with their own names (winerror.h, facility NULL/ITF/RPC);
- * the facility WIN32 and NT ones are derived from the Win32/NTSTATUS tables. */
-static const dk_code_name hresults[] = {
-	{ 0x00000000u, "S_OK" },
-	{ 0x00000001u, "S_FALSE" },
-	{ 0x80004001u, "E_NOTIMPL" },
-	{ 0x80004002u, "E_NOINTERFACE" },
-	{ 0x80004003u, "E_POINTER" },
-	{ 0x80004004u, "E_ABORT" },
-	{ 0x80004005u, "E_FAIL" },
-	{ 0x8000FFFFu, "E_UNEXPECTED" },
-	{ 0x80010001u, "RPC_E_CALL_REJECTED" },
-	{ 0x80010105u, "RPC_E_SERVERFAULT" },
-	{ 0x80010106u, "RPC_E_CHANGED_MODE" },
-	{ 0x8001010Eu, "RPC_E_WRONG_THREAD" },
-	{ 0x80040002u, "OLE_E_ADVISENOTSUPPORTED" },
-	{ 0x80040005u, "OLE_E_NOTRUNNING" },
-	{ 0x80040154u, "REGDB_E_CLASSNOTREG" },
-	{ 0x800401F0u, "CO_E_NOTINITIALIZED" },
-	{ 0x80070005u, "E_ACCESSDENIED" },
-	{ 0x80070006u, "E_HANDLE" },
-	{ 0x8007000Eu, "E_OUTOFMEMORY" },
-	{ 0x80070057u, "E_INVALIDARG" },
-};
-
+/* HRESULT names: the generated table (hresult_names.c, from mingw-w64's
+ * public-domain winerror.h) plus S_OK and S_FALSE, which that header defines
+ * without _HRESULT_TYPEDEF_.  The facility WIN32 and NT readings without a
+ * name of their own are derived in dk_code_meanings. */
 const char *dk_hresult_name(uint32_t hr)
 {
-	size_t n = sizeof hresults / sizeof hresults[0];
-	for (size_t i = 0; i < n; i++)
-		if (hresults[i].code == hr)
-			return hresults[i].name;
-	return NULL;
+	if (hr == 0)
+		return "S_OK";
+	if (hr == 1)
+		return "S_FALSE";
+	return dk_code_table_find(&dk_hresult_codes, hr);
 }
 
 size_t dk_code_meanings(uint32_t v, dk_code_meaning *out, size_t max)
@@ -92,7 +71,9 @@ size_t dk_code_meanings(uint32_t v, dk_code_meaning *out, size_t max)
 		ADD("NTSTATUS", "%s", s);
 	if ((s = dk_hresult_name(v)))
 		ADD("HRESULT", "%s", s);
-	else if ((v & 0xFFFF0000u) == 0x80070000u && (s = dk_win32_error_name(v & 0xFFFF)))
+	/* the derived readings, also when the value has a name of its own
+	 * (0x80070005 is E_ACCESSDENIED and HRESULT_FROM_WIN32(ERROR_ACCESS_DENIED)) */
+	if ((v & 0xFFFF0000u) == 0x80070000u && (s = dk_win32_error_name(v & 0xFFFF)))
 		ADD("HRESULT", "HRESULT_FROM_WIN32(%s)", s);
 	else if ((v & 0x10000000u) && (s = dk_ntstatus_name(v & ~0x10000000u)))
 		ADD("HRESULT", "HRESULT_FROM_NT(%s)", s);

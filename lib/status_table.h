@@ -18,6 +18,8 @@ typedef struct dk_code_table {
 
 extern const dk_code_table dk_ntstatus_codes, dk_win32_codes, dk_exception_codes,
 	dk_fastfail_codes;
+/* hresult_names.c */
+extern const dk_code_table dk_hresult_codes;
 
 const char *dk_code_table_find(const dk_code_table *t, uint32_t code);
 

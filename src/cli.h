@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include <dmpkit/dmpkit.h>
+#include <dmpkit/kernel.h>
 
 /* Exit codes (documented in --help and the man pages). */
 enum { EXIT_GOOD = 0, EXIT_PROBLEMS = 1, EXIT_USAGE = 2 };
@@ -72,5 +73,71 @@ void help_check(FILE *f);
 void help_info(FILE *f);
 void help_diff(FILE *f);
 void help_analyze(FILE *f);
+/* status codes and bugchecks without a dump (cmd_error.c, cmd_bugcheck.c) */
+int cmd_error(int argc, char **argv);
+int cmd_bugcheck(int argc, char **argv);
+void help_error(FILE *f);
+void help_bugcheck(FILE *f);
+/* A number as the debugger reads it: hex by default, 0x hex, 0n decimal,
+ * fffff804`7c62a390 (cmd_error.c). */
+bool cli_parse_code(const char *s, uint64_t *out);
+
+/* address spaces for vtop, read and search (cmd_vtop.c) */
+#include <dmpkit/vas.h>
+typedef struct cli_vas {
+	dk_kdump *dump;
+	const dk_physmem *pm;
+	dk_paging paging;
+	uint64_t dtb;
+	dk_vas *vas; /* NULL when need_vas was false */
+} cli_vas;
+/* Opens FILE, its physical memory and (need_vas) its address space from
+ * the header or --dtb/--paging; prints the error and returns EXIT_USAGE on
+ * failure. */
+int cli_vas_open(const char *cmd, const char *path, const char *dtb_opt, const char *paging_opt,
+                 bool need_vas, cli_vas *cv);
+void cli_vas_close(cli_vas *cv);
+int cmd_vtop(int argc, char **argv);
+int cmd_read(int argc, char **argv);
+int cmd_search(int argc, char **argv);
+void help_vtop(FILE *f);
+void help_read(FILE *f);
+void help_search(FILE *f);
+/* the debugger data block (cmd_kdbg.c) */
+int cmd_kdbg(int argc, char **argv);
+void help_kdbg(FILE *f);
+
+/* kernel list commands (kcli.c): a dump and its kernel */
+typedef struct kcli {
+	dk_kdump *dump;
+	dk_kernel *k;
+	unsigned ptr; /* 4 or 8 */
+} kcli;
+/* Opens FILE and its kernel; prints the error and returns the exit code
+ * (EXIT_GOOD on success). */
+int kcli_open(const char *cmd, const char *path, kcli *c);
+void kcli_close(kcli *c);
+void kcli_notes(const char *cmd, kcli *c);          /* to stderr */
+void kcli_json_notes(json *j, kcli *c);            /* "notes": [...] */
+void kcli_json_walk(json *j, const dk_walk_status *ws);
+const char *kcli_addr(const kcli *c, uint64_t v, char *buf, size_t size);
+const char *kcli_time(uint64_t filetime, char *buf, size_t size);
+/* Processes matching an EPROCESS address, a PID or an image name; the
+ * caller frees *out.  0 with `why` filled when none. */
+size_t kcli_find_processes(kcli *c, const char *spec, dk_kprocess **out, char *why,
+                           size_t whysize);
+void kcli_print_module(const kcli *c, const dk_kmodule *m);
+void kcli_json_module(json *j, const dk_kmodule *m);
+
+int cmd_lm(int argc, char **argv);
+int cmd_ps(int argc, char **argv);
+int cmd_threads(int argc, char **argv);
+int cmd_cpus(int argc, char **argv);
+int cmd_ln(int argc, char **argv);
+void help_lm(FILE *f);
+void help_ps(FILE *f);
+void help_threads(FILE *f);
+void help_cpus(FILE *f);
+void help_ln(FILE *f);
 
 #endif

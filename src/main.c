@@ -17,6 +17,17 @@ static const command commands[] = {
 	{ "info", cmd_info, help_info, "print every header field, named and decoded (like .dumpdebug)" },
 	{ "diff", cmd_diff, help_diff, "compare two dumps field by field, by name" },
 	{ "analyze", cmd_analyze, help_analyze, "explain a crash: reason, thread, stacks, modules" },
+	{ "error", cmd_error, help_error, "name a status value: Win32, NTSTATUS, HRESULT (!error)" },
+	{ "bugcheck", cmd_bugcheck, help_bugcheck, "explain a stop code and its parameters" },
+	{ "vtop", cmd_vtop, help_vtop, "translate a virtual address, every level of the walk (!vtop)" },
+	{ "read", cmd_read, help_read, "display memory, virtual or physical (db, dd, dq, da)" },
+	{ "search", cmd_search, help_search, "search memory for bytes or a string (s)" },
+	{ "kdbg", cmd_kdbg, help_kdbg, "show the kernel debugger data block, every field decoded" },
+	{ "lm", cmd_lm, help_lm, "loaded kernel modules (like lm)" },
+	{ "ps", cmd_ps, help_ps, "processes (like !process 0 0)" },
+	{ "threads", cmd_threads, help_threads, "threads, of all or one process (like !thread)" },
+	{ "cpus", cmd_cpus, help_cpus, "per processor: PRCB, current thread, context" },
+	{ "ln", cmd_ln, help_ln, "nearest symbol of an address from PE exports (like ln)" },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -28,9 +28,10 @@ static void test_meanings(void **state)
 	(void)state;
 	dk_code_meaning m[4];
 	size_t n = dk_code_meanings(0x80070005u, m, 4);
-	assert_int_equal(n, 1);
+	assert_int_equal(n, 2);
 	assert_string_equal(m[0].kind, "HRESULT");
 	assert_string_equal(m[0].name, "E_ACCESSDENIED");
+	assert_string_equal(m[1].name, "HRESULT_FROM_WIN32(ERROR_ACCESS_DENIED)");
 	n = dk_code_meanings(0x80070002u, m, 4);
 	assert_int_equal(n, 1);
 	assert_string_equal(m[0].name, "HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND)");
