@@ -117,6 +117,22 @@ dk_paging dk_paging_from_name(const char *name)
 	return DK_PAGING_NONE;
 }
 
+const char *dk_xlate_state_id(dk_xlate_state s)
+{
+	switch (s) {
+	case DK_XL_VALID: return "valid";
+	case DK_XL_TRANSITION: return "transition";
+	case DK_XL_NOT_IN_DUMP: return "not-in-dump";
+	case DK_XL_NOT_MAPPED: return "not-mapped";
+	case DK_XL_DEMAND_ZERO: return "demand-zero";
+	case DK_XL_PAGEFILE: return "pagefile";
+	case DK_XL_PROTOTYPE: return "prototype";
+	case DK_XL_NONCANONICAL: return "non-canonical";
+	case DK_XL_TABLE_MISSING: return "table-missing";
+	}
+	return "unknown";
+}
+
 const char *dk_xlate_state_name(dk_xlate_state s)
 {
 	switch (s) {

@@ -229,6 +229,8 @@ static void print_json(const char *path, const cli_vas *cv, const dk_xlate *x, b
 	}
 	json_end_array(&j);
 	json_key(&j, "state");
+	json_string(&j, dk_xlate_state_id(x->state));
+	json_key(&j, "state_text");
 	json_string(&j, dk_xlate_state_name(x->state));
 	json_key(&j, "readable");
 	json_bool(&j, readable);

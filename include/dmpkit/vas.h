@@ -101,6 +101,10 @@ void dk_vas_vmem(dk_vas *vas, dk_vmem *out);
 /* ---- additions ---- */
 /* "valid", "transition", "not in dump", ... */
 const char *dk_xlate_state_name(dk_xlate_state s);
+/* The state as a stable identifier for JSON: "valid", "transition",
+ * "not-in-dump", "not-mapped", "demand-zero", "pagefile", "prototype",
+ * "non-canonical", "table-missing". */
+const char *dk_xlate_state_id(dk_xlate_state s);
 /* Parses "x86", "pae", "x64" (or "amd64"), "arm64"; DK_PAGING_NONE if unknown. */
 dk_paging dk_paging_from_name(const char *name);
 /* The Windows build (dump header MinorVersion) selects the software-PTE

@@ -1,0 +1,42 @@
+#!/bin/sh
+# dmpkit vtop against kgen's own page tables: for every translation kgen
+# prints (--print-layout xlateI_*), the state and physical address must be
+# the same, for every profile (x86 2-level, PAE, x64 Win7, x64 Win10).
+# Usage: kgen_vtop.sh DMPKIT KGEN TMPDIR
+set -u
+DMPKIT=$1 KGEN=$2 TMP=$3
+mkdir -p "$TMP"
+pass=0 fail=0
+for p in w2003_x86 w7_x86_pae w7_x64 w10_x64; do
+	img=$TMP/$p.dmp
+	"$KGEN" "$img" --force --profile "$p" --print-layout >"$TMP/$p.layout" || { echo "FAIL: kgen $p"; fail=$((fail + 1)); continue; }
+	n=$(sed -n 's/^xlate_count //p' "$TMP/$p.layout")
+	n=$((n))
+	i=0
+	while [ $i -lt $n ]; do
+		get() { sed -n "s/^xlate${i}_$1 //p" "$TMP/$p.layout"; }
+		va=$(get va) dtb=$(get dtb) want=$(get state) wpa=$(get pa) what=$(get what)
+		out=$("$DMPKIT" vtop "$img" "$va" --dtb "$dtb" --json 2>/dev/null)
+		got=$(printf '%s' "$out" | sed -n 's/.*"state":"\([a-z-]*\)".*/\1/p')
+		gpa=$(printf '%s' "$out" | sed -n 's/.*"pa":"\(0x[0-9a-f]*\)".*/\1/p')
+		# kgen names a valid large-page mapping "large"
+		[ "$want" = large ] && want=valid
+		ok=1
+		[ "$got" = "$want" ] || ok=0
+		# kgen's prototype PTE points at a page-file PTE: the walker follows
+		# the prototype once and reports where the data really is
+		[ "$want" = prototype ] && [ "$got" = pagefile ] && ok=1
+		if [ -n "$wpa" ] && [ "$want" = valid -o "$want" = transition ]; then
+			[ "$((gpa))" -eq "$((wpa))" ] || ok=0
+		fi
+		if [ $ok -eq 1 ]; then
+			pass=$((pass + 1))
+		else
+			echo "FAIL: $p xlate$i ($what) va $va dtb $dtb: want $want ${wpa:-}, got $got ${gpa:-}"
+			fail=$((fail + 1))
+		fi
+		i=$((i + 1))
+	done
+done
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
