@@ -92,10 +92,11 @@ typedef struct cli_vas {
 	dk_vas *vas; /* NULL when need_vas was false */
 } cli_vas;
 /* Opens FILE, its physical memory and (need_vas) its address space from
- * the header or --dtb/--paging; prints the error and returns EXIT_USAGE on
- * failure. */
+ * the header or --dtb/--paging/--process (an EPROCESS address, PID or
+ * image name: that process's DirectoryTableBase); prints the error and
+ * returns EXIT_USAGE (EXIT_PROBLEMS when the process is not found). */
 int cli_vas_open(const char *cmd, const char *path, const char *dtb_opt, const char *paging_opt,
-                 bool need_vas, cli_vas *cv);
+                 const char *process_opt, bool need_vas, cli_vas *cv);
 void cli_vas_close(cli_vas *cv);
 int cmd_vtop(int argc, char **argv);
 int cmd_read(int argc, char **argv);

@@ -13,7 +13,7 @@
 void help_read(FILE *f)
 {
 	fprintf(f,
-	        "Usage: dmpkit read FILE ADDR [LEN] [--phys] [--dtb X] [--paging MODE]\n"
+	        "Usage: dmpkit read FILE ADDR [LEN] [--phys | --process P | --dtb X] [--paging MODE]\n"
 	        "                   [--format b|d|q|a] [--json]\n"
 	        "\n"
 	        "Display LEN bytes (default 128, at most 16 MiB) of a kernel dump's memory at\n"
@@ -28,6 +28,7 @@ void help_read(FILE *f)
 	        "  --format q   64-bit words, 2 per line (dq)\n"
 	        "  --format a   ASCII text, 64 characters per line (da)\n"
 	        "  --phys       ADDR is a physical address\n"
+	        "  --process P  the address space of process P (EPROCESS, PID or image name)\n"
 	        "  --dtb X      directory table base of another address space\n"
 	        "  --paging M   x86, pae, x64 or arm64 (default: from the header)\n"
 	        "  --json       print one JSON object\n"
@@ -211,6 +212,7 @@ int cmd_read(int argc, char **argv)
 {
 	cli_opt opts[] = {
 		{ "--dtb", true, false, NULL },
+		{ "--process", true, false, NULL },
 		{ "--paging", true, false, NULL },
 		{ "--format", true, false, NULL },
 		{ "--phys", false, false, NULL },
@@ -262,7 +264,8 @@ int cmd_read(int argc, char **argv)
 	}
 	cli_vas cv;
 	rc = cli_vas_open("read", path, cli_value(opts, nopts, "--dtb"),
-	                  cli_value(opts, nopts, "--paging"), !phys, &cv);
+	                  cli_value(opts, nopts, "--paging"),
+	                  cli_value(opts, nopts, "--process"), !phys, &cv);
 	if (rc != EXIT_GOOD)
 		goto out;
 	uint8_t *buf = malloc((size_t)len);

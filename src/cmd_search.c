@@ -13,7 +13,7 @@
 void help_search(FILE *f)
 {
 	fprintf(f,
-	        "Usage: dmpkit search FILE START END PATTERN [--phys] [--dtb X] [--paging MODE]\n"
+	        "Usage: dmpkit search FILE START END PATTERN [--phys | --process P | --dtb X] [--paging MODE]\n"
 	        "                     [--max-hits N] [--json]\n"
 	        "       dmpkit search FILE START L?LENGTH PATTERN ...\n"
 	        "\n"
@@ -27,6 +27,7 @@ void help_search(FILE *f)
 	        "\n"
 	        "Options:\n"
 	        "  --phys        the range is physical\n"
+	        "  --process P   the address space of process P (EPROCESS, PID or image name)\n"
 	        "  --dtb X       directory table base of another address space\n"
 	        "  --paging M    x86, pae, x64 or arm64 (default: from the header)\n"
 	        "  --max-hits N  stop after N hits (default 10000)\n"
@@ -174,6 +175,7 @@ int cmd_search(int argc, char **argv)
 {
 	cli_opt opts[] = {
 		{ "--dtb", true, false, NULL },
+		{ "--process", true, false, NULL },
 		{ "--paging", true, false, NULL },
 		{ "--phys", false, false, NULL },
 		{ "--max-hits", true, false, NULL },
@@ -237,7 +239,8 @@ int cmd_search(int argc, char **argv)
 	bool phys = cli_has(opts, nopts, "--phys");
 	cli_vas cv;
 	rc = cli_vas_open("search", ops[0], cli_value(opts, nopts, "--dtb"),
-	                  cli_value(opts, nopts, "--paging"), !phys, &cv);
+	                  cli_value(opts, nopts, "--paging"),
+	                  cli_value(opts, nopts, "--process"), !phys, &cv);
 	if (rc != EXIT_GOOD)
 		goto out;
 	search_range(&cv, phys, lo, hi, pat, plen, &ss);

@@ -12,7 +12,8 @@
 void help_vtop(FILE *f)
 {
 	fprintf(f,
-	        "Usage: dmpkit vtop FILE ADDR [--dtb X] [--paging x86|pae|x64|arm64] [--json]\n"
+	        "Usage: dmpkit vtop FILE ADDR [--process P | --dtb X] [--paging x86|pae|x64|arm64]\n"
+	        "                   [--json]\n"
 	        "\n"
 	        "Translate the virtual address ADDR of a kernel dump's address space to a\n"
 	        "physical address, like !vtop and !pte: every level of the page-table walk\n"
@@ -25,6 +26,8 @@ void help_vtop(FILE *f)
 	        "(x86 with PaeEnabled: pae; AMD64: x64; ARM64: arm64) unless given.\n"
 	        "\n"
 	        "Options:\n"
+	        "  --process P     the address space of process P: EPROCESS address, PID or\n"
+	        "                  image name (as 'dmpkit ps' lists them)\n"
 	        "  --dtb X         directory table base (CR3 / TTBR) of another address space,\n"
 	        "                  e.g. a process's DirBase from 'dmpkit ps'\n"
 	        "  --paging MODE   x86, pae, x64 or arm64\n"
@@ -46,8 +49,33 @@ static dk_paging paging_from_header(const dk_kdump_summary *s)
 	}
 }
 
+/* The DirectoryTableBase of the process `spec` names. */
+static int process_dtb(const char *cmd, const char *path, const char *spec, uint64_t *dtb)
+{
+	kcli kc;
+	int rc = kcli_open(cmd, path, &kc);
+	if (rc != EXIT_GOOD)
+		return rc;
+	dk_kprocess *ps = NULL;
+	char why[256];
+	size_t n = kcli_find_processes(&kc, spec, &ps, why, sizeof why);
+	if (n == 0) {
+		fprintf(stderr, "dmpkit %s: %s: %s\n", cmd, path, why);
+		kcli_close(&kc);
+		free(ps);
+		return EXIT_PROBLEMS;
+	}
+	if (n > 1)
+		fprintf(stderr, "dmpkit %s: note: %zu processes match '%s'; using EPROCESS 0x%" PRIx64
+		        " (PID %" PRIu64 ")\n", cmd, n, spec, ps[0].eprocess, ps[0].pid);
+	*dtb = ps[0].dtb;
+	free(ps);
+	kcli_close(&kc);
+	return EXIT_GOOD;
+}
+
 int cli_vas_open(const char *cmd, const char *path, const char *dtb_opt, const char *paging_opt,
-                 bool need_vas, cli_vas *cv)
+                 const char *process_opt, bool need_vas, cli_vas *cv)
 {
 	dk_error e;
 	memset(cv, 0, sizeof *cv);
@@ -78,6 +106,18 @@ int cli_vas_open(const char *cmd, const char *path, const char *dtb_opt, const c
 		cli_usage_error(cmd, "bad --dtb value '%s'", dtb_opt);
 		cli_vas_close(cv);
 		return EXIT_USAGE;
+	}
+	if (process_opt) {
+		if (dtb_opt) {
+			cli_usage_error(cmd, "--dtb and --process exclude each other");
+			cli_vas_close(cv);
+			return EXIT_USAGE;
+		}
+		int rc = process_dtb(cmd, path, process_opt, &cv->dtb);
+		if (rc != EXIT_GOOD) {
+			cli_vas_close(cv);
+			return rc;
+		}
 	}
 	if (!need_vas)
 		return EXIT_GOOD;
@@ -263,6 +303,7 @@ int cmd_vtop(int argc, char **argv)
 {
 	cli_opt opts[] = {
 		{ "--dtb", true, false, NULL },
+		{ "--process", true, false, NULL },
 		{ "--paging", true, false, NULL },
 		{ "--json", false, false, NULL },
 	};
@@ -290,7 +331,8 @@ int cmd_vtop(int argc, char **argv)
 	free(ops);
 	cli_vas cv;
 	int rc = cli_vas_open("vtop", path, cli_value(opts, nopts, "--dtb"),
-	                      cli_value(opts, nopts, "--paging"), true, &cv);
+	                      cli_value(opts, nopts, "--paging"), cli_value(opts, nopts, "--process"),
+	                      true, &cv);
 	if (rc != EXIT_GOOD)
 		return rc;
 	dk_xlate x;

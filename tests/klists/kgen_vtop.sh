@@ -37,6 +37,22 @@ for p in w2003_x86 w7_x86_pae w7_x64 w10_x64; do
 		fi
 		i=$((i + 1))
 	done
+	# --process: a process's own address space, chosen by name and by PID
+	name=$(sed -n 's/^process1_name //p' "$TMP/$p.layout")
+	pid=$(sed -n 's/^process1_pid //p' "$TMP/$p.layout")
+	peb=$(sed -n 's/^process1_peb //p' "$TMP/$p.layout")
+	if [ -n "$peb" ] && [ "$((peb))" -ne 0 ]; then
+		for spec in "$name" "$pid"; do
+			st=$("$DMPKIT" vtop "$img" "$peb" --process "$spec" --json 2>/dev/null |
+				sed -n 's/.*"state":"\([a-z-]*\)".*/\1/p')
+			if [ "$st" = valid ]; then pass=$((pass + 1)); else
+				echo "FAIL: $p vtop --process $spec of the PEB $peb: state '$st'"
+				fail=$((fail + 1))
+			fi
+		done
+		"$DMPKIT" vtop "$img" "$peb" --process no-such-process >/dev/null 2>&1
+		[ $? -eq 1 ] && pass=$((pass + 1)) || { echo "FAIL: $p unknown process not exit 1"; fail=$((fail + 1)); }
+	fi
 done
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
