@@ -875,13 +875,16 @@ typedef struct {
     const char *out;
     int raw, encoded, layout, force;
     unsigned procs, tpp, mods, cpus;
+    unsigned pad_mib; /* extra zero memory above the image, written sparse */
 } opts_t;
 
 static void usage(FILE *f)
 {
     fputs("usage: kgen OUTPUT --profile NAME [--format dmp|raw] [--encoded-kdbg]\n"
           "            [--processes N] [--threads-per-process N] [--modules N] [--cpus N]\n"
-          "            [--print-layout] [--force]\n"
+          "            [--pad-mib N] [--print-layout] [--force]\n"
+          "--pad-mib N adds N MiB of zero physical memory (a third run, sparse in the\n"
+          "file) above the populated pages, for multi-GiB benchmarks\n"
           "profiles: w2003_x86 (x86, 2-level, build 3790), w7_x86_pae (PAE, 7601),\n"
           "          w7_x64 (7601), w10_x64 (19041)\n",
           f);
@@ -923,6 +926,8 @@ static void parse(opts_t *o, int argc, char **argv)
             o->mods = num_arg(a, NEXT(), 1, 32);
         else if (!strcmp(a, "--cpus"))
             o->cpus = num_arg(a, NEXT(), 1, 32);
+        else if (!strcmp(a, "--pad-mib"))
+            o->pad_mib = num_arg(a, NEXT(), 0, 1u << 20);
         else if (!strcmp(a, "--print-layout"))
             o->layout = 1;
         else if (!strcmp(a, "--force"))
@@ -1488,14 +1493,19 @@ int main(int argc, char **argv)
     }
 
     /* ---- runs ---- */
-    run_t runs[2] = {{1, HOLE_FIRST - 1}, {HOLE_FIRST + HOLE_PAGES, g_npages - HOLE_FIRST - HOLE_PAGES}};
-    uint64_t npages = runs[0].count + runs[1].count;
+    /* with --pad-mib: a third run of zero pages after a 16-page gap */
+    run_t runs[3] = {{1, HOLE_FIRST - 1}, {HOLE_FIRST + HOLE_PAGES, g_npages - HOLE_FIRST - HOLE_PAGES},
+                     {g_npages + 16, (uint64_t)o.pad_mib * 256}};
+    unsigned nruns = o.pad_mib ? 3 : 2;
+    if (P->paging != PG_X64 && runs[2].base + runs[2].count > (1ull << 20))
+        die("--pad-mib: a 32-bit image stays below 4 GiB here");
+    uint64_t npages = runs[0].count + runs[1].count + (nruns == 3 ? runs[2].count : 0);
     /* MmPhysicalMemoryBlock -> PHYSICAL_MEMORY_DESCRIPTOR [HD §1.3] */
     {
         uint64_t pmd = halloc(&g_pool, 0x40, 16);
-        vw32(&g_sys, pmd, 2);
+        vw32(&g_sys, pmd, nruns);
         vwp(&g_sys, pmd + PS, npages);
-        for (unsigned r = 0; r < 2; r++) {
+        for (unsigned r = 0; r < nruns; r++) {
             vwp(&g_sys, pmd + 2 * PS + 2 * PS * r, runs[r].base);
             vwp(&g_sys, pmd + 3 * PS + 2 * PS * r, runs[r].count);
         }
@@ -1731,7 +1741,7 @@ int main(int argc, char **argv)
     layx(P->build, "build");
     lays(o.raw ? "raw" : "dmp", "format");
     layx(g_npages * PG, "phys_size");
-    for (unsigned r = 0; r < 2; r++) {
+    for (unsigned r = 0; r < nruns; r++) {
         layx(runs[r].base, "run%u_base_page", r);
         layx(runs[r].count, "run%u_page_count", r);
     }
@@ -1881,16 +1891,23 @@ int main(int argc, char **argv)
         memset(g_pm + (uint64_t)HOLE_FIRST * PG, 0, (uint64_t)HOLE_PAGES * PG);
         xwrite(fd, g_pm, g_npages * PG);
         fsize = g_npages * PG;
+        if (nruns == 3) {
+            fsize = (runs[2].base + runs[2].count) * PG;
+            if (ftruncate(fd, (off_t)fsize))
+                die("ftruncate: %s", strerror(errno));
+        }
     } else {
         uint8_t hdr[0x2000];
-        size_t hs = build_header(hdr, runs, 2, npages, kdbg, D + D_PSLOADED, D + D_PSACTIVE,
+        size_t hs = build_header(hdr, runs, nruns, npages, kdbg, D + D_PSLOADED, D + D_PSACTIVE,
                                  D + D_PFNDB, o.cpus, bc, ctx0, hdr_dtb);
         xwrite(fd, hdr, hs);
         for (unsigned r = 0; r < 2; r++)
             xwrite(fd, g_pm + runs[r].base * PG, runs[r].count * PG);
         fsize = hs + npages * PG;
+        if (nruns == 3 && ftruncate(fd, (off_t)fsize)) /* zero pages, sparse */
+            die("ftruncate: %s", strerror(errno));
         layx(hs, "header_size");
-        for (unsigned r = 0; r < 2; r++)
+        for (unsigned r = 0; r < nruns; r++)
             layx(hs + (r ? runs[0].count * PG : 0), "run%u_file_offset", r);
     }
     layx(fsize, "file_size");
