@@ -99,7 +99,13 @@ for f in "$user"/*.sym; do
 	[ -f "$f" ] || continue
 	head -c 65536 "$f" >"$sym/$(basename "$f")"
 done
-for d in "$mdd" "$mds" "$sym"; do
+# fuzz_klists: patches {target, offset, length, bytes} of a kgen image
+kl=$out/fuzz_klists
+rm -rf "$kl" && mkdir -p "$kl"
+printf '\005\020\000\010AAAAAAAA' >"$kl/flink"
+printf '\003\000\000\010\377\377\377\377\377\377\377\377' >"$kl/head"
+printf '\007\160\000\002\377\377' >"$kl/length"
+for d in "$mdd" "$mds" "$sym" "$kl"; do
 	echo "seeds: $(ls "$d" | wc -l) files, $(du -sk "$d" | cut -f1) KiB in $d"
 done
 for d in "$hdr" "$bmp" "$tri"; do
