@@ -459,6 +459,19 @@ static void choose_profile(dk_kernel *k)
 
 /* ---- open ---- */
 
+/* A list head the KDBG names replaces the header's, with a note when they
+ * differ. */
+static void kdbg_anchor(dk_kernel *k, const char *name, uint64_t *head)
+{
+	uint64_t v;
+	if (!dk_kdbg_get(&k->kdbg, name, &v) || !v)
+		return;
+	if (*head && canon32(v, k->bits) != canon32(*head, k->bits))
+		dk_kernel_note(k, "KDBG %s 0x%" PRIx64 " differs from the header's 0x%" PRIx64
+		               "; using the KDBG's", name, v, *head);
+	*head = v;
+}
+
 dk_status dk_kernel_open(dk_kdump *dump, dk_kernel **out, dk_error *err)
 {
 	if (!dump || !out) {
@@ -508,22 +521,8 @@ dk_status dk_kernel_open(dk_kdump *dump, dk_kernel **out, dk_error *err)
 		uint64_t v;
 		if (dk_kdbg_get(&k->kdbg, "KernBase", &v))
 			k->kern_base = v;
-		if (dk_kdbg_get(&k->kdbg, "PsLoadedModuleList", &v) && v) {
-			if (k->ps_loaded_module_list && canon32(v, k->bits) !=
-			    canon32(k->ps_loaded_module_list, k->bits))
-				dk_kernel_note(k, "KDBG PsLoadedModuleList 0x%" PRIx64 " differs from "
-				               "the header's 0x%" PRIx64 "; using the KDBG's", v,
-				               k->ps_loaded_module_list);
-			k->ps_loaded_module_list = v;
-		}
-		if (dk_kdbg_get(&k->kdbg, "PsActiveProcessHead", &v) && v) {
-			if (k->ps_active_process_head && canon32(v, k->bits) !=
-			    canon32(k->ps_active_process_head, k->bits))
-				dk_kernel_note(k, "KDBG PsActiveProcessHead 0x%" PRIx64 " differs from "
-				               "the header's 0x%" PRIx64 "; using the KDBG's", v,
-				               k->ps_active_process_head);
-			k->ps_active_process_head = v;
-		}
+		kdbg_anchor(k, "PsLoadedModuleList", &k->ps_loaded_module_list);
+		kdbg_anchor(k, "PsActiveProcessHead", &k->ps_active_process_head);
 		if (dk_kdbg_get(&k->kdbg, "KiProcessorBlock", &v))
 			k->ki_processor_block = v;
 	}

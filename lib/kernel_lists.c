@@ -1302,8 +1302,9 @@ void dk_module_short_name(const char *file, bool first_kernel_module, char *buf,
 		dk_strlcpy(buf, "nt", size);
 		return;
 	}
-	if (strncmp(low, "hal", 3) == 0 && strcmp(low + strlen(low) - 4, ".dll") == 0 &&
-	    strlen(low) <= 12) {
+	size_t ll = strlen(low);
+	if (ll >= 7 && ll <= 12 && strncmp(low, "hal", 3) == 0 &&
+	    strcmp(low + ll - 4, ".dll") == 0) {
 		dk_strlcpy(buf, "hal", size);
 		return;
 	}

@@ -5,6 +5,7 @@
  * (0x43500001) types: breakpad src/google_breakpad/common/minidump_format.h
  * and rust-minidump minidump-common/src/format.rs.
  * SPDX-License-Identifier: MIT */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,22 +145,24 @@ void md_utf16_field(const uint8_t *p, size_t bytes, char *out, size_t outsize)
 	dk_utf16_to_utf8(p, bytes / 2, out, outsize);
 }
 
-const char *md_read_string(dk_minidump *md, uint64_t rva, const char **why)
+const char *md_string_len(dk_minidump *md, uint64_t rva, uint32_t *n)
 {
 	uint8_t lb[4];
-	if (!md_read(md, rva, lb, 4)) {
-		*why = "the string's length lies outside the file";
+	if (!md_read(md, rva, lb, 4))
+		return "the string's length lies outside the file";
+	*n = dk_le32(lb);
+	if (*n > MD_MAX_STRING_BYTES)
+		return "the string's length is implausible (over 64 KiB)";
+	if (!md_inside(md, rva + 4, *n))
+		return "the string runs past the end of the file";
+	return NULL;
+}
+
+const char *md_read_string(dk_minidump *md, uint64_t rva, const char **why)
+{
+	uint32_t n;
+	if ((*why = md_string_len(md, rva, &n)))
 		return NULL;
-	}
-	uint32_t n = dk_le32(lb);
-	if (n > MD_MAX_STRING_BYTES) {
-		*why = "the string's length is implausible (over 64 KiB)";
-		return NULL;
-	}
-	if (!md_inside(md, rva + 4, n)) {
-		*why = "the string runs past the end of the file";
-		return NULL;
-	}
 	uint8_t *u = malloc(n ? n : 1);
 	size_t osz = (size_t)n / 2 * 3 + 1;
 	char *o = md_alloc(md, osz);
@@ -181,11 +184,8 @@ const char *md_read_string(dk_minidump *md, uint64_t rva, const char **why)
 
 const char *md_read_utf8(dk_minidump *md, uint64_t rva)
 {
-	uint8_t lb[4];
-	if (!md_read(md, rva, lb, 4))
-		return NULL;
-	uint32_t n = dk_le32(lb);
-	if (n > MD_MAX_STRING_BYTES || !md_inside(md, rva + 4, n))
+	uint32_t n;
+	if (md_string_len(md, rva, &n))
 		return NULL;
 	char *o = md_alloc(md, (size_t)n + 1);
 	if (!o || !md_read(md, rva + 4, o, n))
@@ -202,6 +202,28 @@ void md_problem(dk_minidump *md, size_t i, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(md->streams[i].problem, sizeof md->streams[i].problem, fmt, ap);
 	va_end(ap);
+}
+
+bool md_stream_min(dk_minidump *md, size_t i, size_t need, const char *what)
+{
+	if (md->slen[i] >= need)
+		return true;
+	md_problem(md, i, "the stream is shorter than its %s", what);
+	return false;
+}
+
+size_t md_counted_list(dk_minidump *md, size_t i, size_t entry, const char *count_name,
+                       uint32_t *n)
+{
+	size_t len = md->slen[i];
+	if (!md_stream_min(md, i, 4, "4-byte count"))
+		return 0;
+	*n = dk_le32(md->sdata[i]);
+	size_t start = md_list_start(len, 4, *n, entry);
+	if (!start)
+		md_problem(md, i, "%s %u needs 0x%" PRIx64 " bytes; the stream has 0x%zx", count_name,
+		           *n, (uint64_t)4 + (uint64_t)*n * entry, len);
+	return start;
 }
 
 size_t md_list_start(size_t len, size_t hdr, uint64_t count, size_t entry)
@@ -399,14 +421,20 @@ static dk_status open_common(dk_minidump *md, dk_minidump **out, dk_error *err)
 	return DK_OK;
 }
 
+static dk_minidump *md_new(dk_error *err)
+{
+	dk_minidump *md = calloc(1, sizeof *md);
+	if (!md)
+		dk_set_error(err, DK_E_NOMEM, "out of memory");
+	return md;
+}
+
 dk_status dk_minidump_open(const char *path, dk_minidump **out, dk_error *err)
 {
 	*out = NULL;
-	dk_minidump *md = calloc(1, sizeof *md);
-	if (!md) {
-		dk_set_error(err, DK_E_NOMEM, "out of memory");
+	dk_minidump *md = md_new(err);
+	if (!md)
 		return DK_E_NOMEM;
-	}
 	dk_status st = dk_input_open(&md->in, path, err);
 	if (st != DK_OK) {
 		free(md);
@@ -419,11 +447,9 @@ dk_status dk_minidump_open_memory(const void *buf, size_t len, const char *name,
                                   dk_minidump **out, dk_error *err)
 {
 	*out = NULL;
-	dk_minidump *md = calloc(1, sizeof *md);
-	if (!md) {
-		dk_set_error(err, DK_E_NOMEM, "out of memory");
+	dk_minidump *md = md_new(err);
+	if (!md)
 		return DK_E_NOMEM;
-	}
 	dk_input_open_memory(&md->in, buf ? buf : "", buf ? len : 0, name);
 	if (!md->in.name) {
 		free(md);

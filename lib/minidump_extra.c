@@ -20,12 +20,23 @@
 
 #include "minidump_internal.h"
 
-/* Checks a "SizeOfHeader, SizeOfEntry, count" list; returns false and sets
- * the problem when it does not fit. */
-static bool sized_list(dk_minidump *md, size_t i, uint32_t hs, uint32_t es, uint64_t n,
-                       uint32_t min_hs, uint32_t min_es)
+/* Reads and checks the `min_hs`-byte header "SizeOfHeader, SizeOfEntry,
+ * count" of stream i (the count at offset 8, 64 bits wide when `wide`);
+ * returns false and sets the problem when it does not fit. */
+static bool sized_list(dk_minidump *md, size_t i, uint32_t min_hs, uint32_t min_es, bool wide,
+                       uint32_t *hs_out, uint32_t *es_out, uint64_t *n_out)
 {
+	char what[32];
+	snprintf(what, sizeof what, "%u-byte header", min_hs);
+	if (!md_stream_min(md, i, min_hs, what))
+		return false;
+	const uint8_t *p = md->sdata[i];
 	size_t len = md->slen[i];
+	uint32_t hs = dk_le32(p), es = dk_le32(p + 4);
+	uint64_t n = wide ? dk_le64(p + 8) : dk_le32(p + 8);
+	*hs_out = hs;
+	*es_out = es;
+	*n_out = n;
 	if (hs < min_hs || es < min_es || hs > len || (n && es && n > (len - hs) / es)) {
 		md_problem(md, i, "header (SizeOfHeader %u, SizeOfEntry %u, entries %" PRIu64
 		           ") does not fit the 0x%zx-byte stream", hs, es, n, len);
@@ -37,13 +48,9 @@ static bool sized_list(dk_minidump *md, size_t i, uint32_t hs, uint32_t es, uint
 bool md_decode_meminfo(dk_minidump *md, size_t i, bool *nomem)
 {
 	const uint8_t *p = md->sdata[i];
-	if (md->slen[i] < 16) {
-		md_problem(md, i, "the stream is shorter than its 16-byte header");
-		return false;
-	}
-	uint32_t hs = dk_le32(p), es = dk_le32(p + 4);
-	uint64_t n = dk_le64(p + 8);
-	if (!sized_list(md, i, hs, es, n, 16, MD_MEMORY_INFO_SIZE))
+	uint32_t hs, es;
+	uint64_t n;
+	if (!sized_list(md, i, 16, MD_MEMORY_INFO_SIZE, true, &hs, &es, &n))
 		return false;
 	md->meminfo = md_alloc(md, (size_t)n * sizeof *md->meminfo);
 	if (!md->meminfo) {
@@ -75,19 +82,16 @@ static const char *opt_string(dk_minidump *md, uint32_t rva)
 bool md_decode_handles(dk_minidump *md, size_t i, bool *nomem)
 {
 	const uint8_t *p = md->sdata[i];
-	if (md->slen[i] < 16) {
-		md_problem(md, i, "the stream is shorter than its 16-byte header");
-		return false;
-	}
-	uint32_t hs = dk_le32(p), es = dk_le32(p + 4), n = dk_le32(p + 8);
-	if (!sized_list(md, i, hs, es, n, 16, MD_HANDLE_DESC_SIZE))
+	uint32_t hs, es;
+	uint64_t n;
+	if (!sized_list(md, i, 16, MD_HANDLE_DESC_SIZE, false, &hs, &es, &n))
 		return false;
 	md->handles = md_alloc(md, (size_t)n * sizeof *md->handles);
 	if (!md->handles) {
 		*nomem = true;
 		return false;
 	}
-	md->nhandles = n;
+	md->nhandles = (size_t)n;
 	for (uint32_t k = 0; k < n; k++) {
 		const uint8_t *e = p + hs + (size_t)k * es;
 		dk_minidump_handle *h = &md->handles[k];
@@ -112,19 +116,16 @@ bool md_decode_handles(dk_minidump *md, size_t i, bool *nomem)
 bool md_decode_thread_infos(dk_minidump *md, size_t i, bool *nomem)
 {
 	const uint8_t *p = md->sdata[i];
-	if (md->slen[i] < 12) {
-		md_problem(md, i, "the stream is shorter than its 12-byte header");
-		return false;
-	}
-	uint32_t hs = dk_le32(p), es = dk_le32(p + 4), n = dk_le32(p + 8);
-	if (!sized_list(md, i, hs, es, n, 12, MD_THREAD_INFO_SIZE))
+	uint32_t hs, es;
+	uint64_t n;
+	if (!sized_list(md, i, 12, MD_THREAD_INFO_SIZE, false, &hs, &es, &n))
 		return false;
 	md->thread_infos = md_alloc(md, (size_t)n * sizeof *md->thread_infos);
 	if (!md->thread_infos) {
 		*nomem = true;
 		return false;
 	}
-	md->nthread_infos = n;
+	md->nthread_infos = (size_t)n;
 	for (uint32_t k = 0; k < n; k++) {
 		const uint8_t *e = p + hs + (size_t)k * es;
 		dk_minidump_thread_info *t = &md->thread_infos[k];
@@ -149,10 +150,8 @@ bool md_decode_thread_names(dk_minidump *md, size_t i, bool *nomem)
 	(void)nomem;
 	const uint8_t *p = md->sdata[i];
 	size_t len = md->slen[i];
-	if (len < 4) {
-		md_problem(md, i, "the stream is shorter than its 4-byte count");
+	if (!md_stream_min(md, i, 4, "4-byte count"))
 		return false;
-	}
 	uint32_t n = dk_le32(p);
 	if (!md_list_start(len, 4, n, MD_THREAD_NAME_SIZE)) {
 		md_problem(md, i, "NumberOfThreadNames %u does not fit the 0x%zx-byte stream", n, len);
@@ -182,10 +181,8 @@ bool md_decode_token(dk_minidump *md, size_t i, bool *nomem)
 {
 	const uint8_t *p = md->sdata[i];
 	size_t len = md->slen[i];
-	if (len < 16) {
-		md_problem(md, i, "the stream is shorter than its 16-byte header");
+	if (!md_stream_min(md, i, 16, "16-byte header"))
 		return false;
-	}
 	/* TokenListSize, TokenListEntries, ListHeaderSize, ElementHeaderSize */
 	uint32_t n = dk_le32(p + 4), hs = dk_le32(p + 8), es = dk_le32(p + 12);
 	if (hs < 16 || hs > len || es < 16 || n > (len - hs) / es) {
@@ -224,10 +221,8 @@ bool md_decode_ftable(dk_minidump *md, size_t i, bool *nomem)
 {
 	const uint8_t *p = md->sdata[i];
 	size_t len = md->slen[i];
-	if (len < 24) {
-		md_problem(md, i, "the stream is shorter than its 24-byte header");
+	if (!md_stream_min(md, i, 24, "24-byte header"))
 		return false;
-	}
 	/* SizeOfHeader, SizeOfDescriptor, SizeOfNativeDescriptor,
 	 * SizeOfFunctionEntry, NumberOfDescriptors, SizeOfAlignPad */
 	uint32_t hs = dk_le32(p), ds = dk_le32(p + 4), ns = dk_le32(p + 8);
@@ -378,11 +373,8 @@ static bool read_dict(dk_minidump *md, const uint8_t *loc, dk_md_annotation **ou
 /* MinidumpByteArray (u32 length + bytes) as text or hex. */
 static const char *read_bytes_value(dk_minidump *md, uint32_t rva, uint16_t type)
 {
-	uint8_t lb[4];
-	if (!md_read(md, rva, lb, 4))
-		return NULL;
-	uint32_t n = dk_le32(lb);
-	if (n > MD_MAX_STRING_BYTES || !md_inside(md, rva + 4, n))
+	uint32_t n;
+	if (md_string_len(md, rva, &n))
 		return NULL;
 	uint8_t *b = md_alloc(md, (size_t)n * 2 + 1);
 	if (!b || !md_read(md, rva + 4, b, n))
@@ -549,10 +541,8 @@ bool md_decode_dso(dk_minidump *md, size_t i, bool *nomem)
 bool md_decode_sysmem(dk_minidump *md, size_t i, bool *nomem)
 {
 	(void)nomem;
-	if (md->slen[i] < 4) {
-		md_problem(md, i, "the stream is shorter than its revision and flags");
+	if (!md_stream_min(md, i, 4, "revision and flags"))
 		return false;
-	}
 	md->sysmem = md_record(&dk_md_sysmem_desc, md->sdata[i], md->slen[i],
 	                       md->streams[i].loc.rva);
 	md->has_sysmem = true;
@@ -562,10 +552,8 @@ bool md_decode_sysmem(dk_minidump *md, size_t i, bool *nomem)
 bool md_decode_vmcounters(dk_minidump *md, size_t i, bool *nomem)
 {
 	(void)nomem;
-	if (md->slen[i] < 2) {
-		md_problem(md, i, "the stream is shorter than its revision");
+	if (!md_stream_min(md, i, 2, "revision"))
 		return false;
-	}
 	uint16_t rev = dk_le16(md->sdata[i]);
 	md->vmcounters = md_record(rev >= 2 ? &dk_md_vm2_desc : &dk_md_vm1_desc, md->sdata[i],
 	                           md->slen[i], md->streams[i].loc.rva);

@@ -124,6 +124,9 @@ static inline bool md_inside(const dk_minidump *md, uint64_t off, uint64_t len)
 /* A MINIDUMP_STRING (u32 byte length + UTF-16LE) at rva as UTF-8 in the
  * arena; NULL (and *why set) when it is outside the file or too long. */
 const char *md_read_string(dk_minidump *md, uint64_t rva, const char **why);
+/* Reads the u32 byte length *n of the string (or byte array) at `rva` and
+ * checks that it is plausible and inside the file: NULL, or the reason. */
+const char *md_string_len(dk_minidump *md, uint64_t rva, uint32_t *n);
 /* A crashpad MinidumpUTF8String (u32 length + bytes + NUL). */
 const char *md_read_utf8(dk_minidump *md, uint64_t rva);
 /* UTF-16 bytes of a fixed-size field as UTF-8. */
@@ -164,6 +167,13 @@ void md_problem(dk_minidump *md, size_t i, const char *fmt, ...) DK_PRINTF(3, 4)
  * size == hdr + 4 + n * entry). Returns the offset of the first entry, or
  * 0 when the size does not fit the count. */
 size_t md_list_start(size_t len, size_t hdr, uint64_t count, size_t entry);
+/* False, with the problem "the stream is shorter than its WHAT", when
+ * stream i has fewer than `need` bytes. */
+bool md_stream_min(dk_minidump *md, size_t i, size_t need, const char *what);
+/* A list stream headed by a u32 count (`count_name`) of `entry`-byte
+ * entries: *n and the offset of the first entry, or 0 with the problem set. */
+size_t md_counted_list(dk_minidump *md, size_t i, size_t entry, const char *count_name,
+                       uint32_t *n);
 /* Build the sorted memory index after the lists are decoded. */
 bool md_build_index(dk_minidump *md);
 

@@ -22,24 +22,16 @@
 bool md_decode_threads(dk_minidump *md, size_t i, bool *nomem)
 {
 	const uint8_t *p = md->sdata[i];
-	size_t len = md->slen[i];
 	bool ex = md->streams[i].type == DK_MD_THREAD_EX_LIST;
 	size_t esz = ex ? MD_THREAD_EX_SIZE : MD_THREAD_SIZE;
 	if (md->threads) {
 		md_problem(md, i, "a second thread list; only the first is used");
 		return false;
 	}
-	if (len < 4) {
-		md_problem(md, i, "the stream is shorter than its 4-byte count");
+	uint32_t n;
+	size_t start = md_counted_list(md, i, esz, "NumberOfThreads", &n);
+	if (!start)
 		return false;
-	}
-	uint32_t n = dk_le32(p);
-	size_t start = md_list_start(len, 4, n, esz);
-	if (!start) {
-		md_problem(md, i, "NumberOfThreads %u needs 0x%" PRIx64 " bytes; the stream has 0x%zx",
-		           n, (uint64_t)4 + (uint64_t)n * esz, len);
-		return false;
-	}
 	md->threads = md_alloc(md, (size_t)n * sizeof *md->threads);
 	if (!md->threads) {
 		*nomem = true;
@@ -189,22 +181,14 @@ static void decode_misc_record(dk_minidump *md, dk_minidump_module *m)
 bool md_decode_modules(dk_minidump *md, size_t i, bool *nomem)
 {
 	const uint8_t *p = md->sdata[i];
-	size_t len = md->slen[i];
 	if (md->modules) {
 		md_problem(md, i, "a second module list; only the first is used");
 		return false;
 	}
-	if (len < 4) {
-		md_problem(md, i, "the stream is shorter than its 4-byte count");
+	uint32_t n;
+	size_t start = md_counted_list(md, i, MD_MODULE_SIZE, "NumberOfModules", &n);
+	if (!start)
 		return false;
-	}
-	uint32_t n = dk_le32(p);
-	size_t start = md_list_start(len, 4, n, MD_MODULE_SIZE);
-	if (!start) {
-		md_problem(md, i, "NumberOfModules %u needs 0x%" PRIx64 " bytes; the stream has 0x%zx",
-		           n, (uint64_t)4 + (uint64_t)n * MD_MODULE_SIZE, len);
-		return false;
-	}
 	md->modules = md_alloc(md, (size_t)n * sizeof *md->modules);
 	if (!md->modules) {
 		*nomem = true;
@@ -252,10 +236,8 @@ bool md_decode_unloaded(dk_minidump *md, size_t i, bool *nomem)
 	const uint8_t *p = md->sdata[i];
 	size_t len = md->slen[i];
 	/* MINIDUMP_UNLOADED_MODULE_LIST: SizeOfHeader, SizeOfEntry, NumberOfEntries */
-	if (len < 12) {
-		md_problem(md, i, "the stream is shorter than its 12-byte header");
+	if (!md_stream_min(md, i, 12, "12-byte header"))
 		return false;
-	}
 	uint32_t hs = dk_le32(p), es = dk_le32(p + 4), n = dk_le32(p + 8);
 	if (hs < 12 || es < MD_UNLOADED_SIZE || hs > len ||
 	    (uint64_t)n * es > len - hs) {
@@ -309,19 +291,10 @@ static void set_avail(dk_minidump *md, dk_minidump_range *r)
 bool md_decode_memory(dk_minidump *md, size_t i, bool *nomem)
 {
 	const uint8_t *p = md->sdata[i];
-	size_t len = md->slen[i];
-	if (len < 4) {
-		md_problem(md, i, "the stream is shorter than its 4-byte count");
+	uint32_t n;
+	size_t start = md_counted_list(md, i, MD_MEMDESC_SIZE, "NumberOfMemoryRanges", &n);
+	if (!start)
 		return false;
-	}
-	uint32_t n = dk_le32(p);
-	size_t start = md_list_start(len, 4, n, MD_MEMDESC_SIZE);
-	if (!start) {
-		md_problem(md, i, "NumberOfMemoryRanges %u needs 0x%" PRIx64
-		           " bytes; the stream has 0x%zx", n,
-		           (uint64_t)4 + (uint64_t)n * MD_MEMDESC_SIZE, len);
-		return false;
-	}
 	if (!add_ranges(md, n)) {
 		*nomem = true;
 		return false;
@@ -342,10 +315,8 @@ bool md_decode_memory64(dk_minidump *md, size_t i, bool *nomem)
 {
 	const uint8_t *p = md->sdata[i];
 	size_t len = md->slen[i];
-	if (len < 16) {
-		md_problem(md, i, "the stream is shorter than its 16-byte header");
+	if (!md_stream_min(md, i, 16, "16-byte header"))
 		return false;
-	}
 	uint64_t n = dk_le64(p), rva = dk_le64(p + 8);
 	if (n > (len - 16) / MD_MEMDESC64_SIZE) {
 		md_problem(md, i, "NumberOfMemoryRanges %" PRIu64 " does not fit the 0x%zx-byte "

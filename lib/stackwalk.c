@@ -283,6 +283,30 @@ void dk_sw_note(dk_sw *w, const char *method, char *acc, size_t accsize)
 	w->why[0] = '\0';
 }
 
+void dk_sw_fp_caller(const dk_sw *w, dk_frame *caller, uint64_t pc, uint64_t sp, uint64_t fp,
+                     bool fp_ok)
+{
+	memset(caller, 0, sizeof *caller);
+	caller->regs.arch = w->in->arch;
+	caller->regs.r[w->pc_reg] = pc;
+	caller->regs.r[w->sp_reg] = sp;
+	caller->regs.valid = 1ull << w->pc_reg | 1ull << w->sp_reg;
+	if (fp_ok) {
+		caller->regs.r[w->fp_reg] = fp;
+		caller->regs.valid |= 1ull << w->fp_reg;
+	}
+}
+
+bool dk_sw_scan_last(dk_sw *w, size_t idx, dk_frame *caller, char *acc, size_t accsize)
+{
+	if (dk_sw_scan(w, idx, w->frames[idx].sp, caller))
+		return true;
+	dk_sw_note(w, "scan", acc, accsize);
+	if (acc[0])
+		snprintf(w->why, sizeof w->why, "no caller found (%.100s)", acc);
+	return false;
+}
+
 /* x86/x64 call forms ending at the return address (Intel SDM vol. 2,
  * CALL: E8 cd; FF /2 with ModR/M, SIB and displacement):
  *   E8 rel32 (5)        FF /2 mod=3 (2)      FF /2 mod=0 (2; rm=4: +SIB;

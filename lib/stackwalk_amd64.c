@@ -63,15 +63,8 @@ bool dk_sw_step_amd64(dk_sw *w, size_t idx, dk_frame *caller)
 	    rbp - f->sp <= 16u * 1024u * 1024u) {
 		uint64_t ret, next;
 		if (dk_sw_word(w, rbp + 8, &ret) && dk_sw_word(w, rbp, &next)) {
-			memset(caller, 0, sizeof *caller);
-			caller->regs.arch = DK_ARCH_AMD64;
-			caller->regs.r[DK_AMD64_RIP] = ret;
-			caller->regs.r[DK_AMD64_RSP] = rbp + 16;
-			caller->regs.valid = 1ull << DK_AMD64_RIP | 1ull << DK_AMD64_RSP;
-			if (next == 0 || (next > rbp && next - rbp <= 16u * 1024u * 1024u)) {
-				caller->regs.r[DK_AMD64_RBP] = next;
-				caller->regs.valid |= 1ull << DK_AMD64_RBP;
-			}
+			dk_sw_fp_caller(w, caller, ret, rbp + 16, next,
+			                next == 0 || (next > rbp && next - rbp <= 16u * 1024u * 1024u));
 			if ((r = dk_sw_try(w, idx, caller, DK_TRUST_FP, next == 0)) != 0)
 				return r > 0;
 		} else {
@@ -81,10 +74,5 @@ bool dk_sw_step_amd64(dk_sw *w, size_t idx, dk_frame *caller)
 		dk_sw_note(w, "frame pointer", acc, sizeof acc);
 	}
 
-	if (dk_sw_scan(w, idx, f->sp, caller))
-		return true;
-	dk_sw_note(w, "scan", acc, sizeof acc);
-	if (acc[0])
-		snprintf(w->why, sizeof w->why, "no caller found (%.100s)", acc);
-	return false;
+	return dk_sw_scan_last(w, idx, caller, acc, sizeof acc);
 }

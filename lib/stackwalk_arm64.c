@@ -68,16 +68,9 @@ bool dk_sw_step_arm64(dk_sw *w, size_t idx, dk_frame *caller)
 		dk_sw_note(w, "link register", acc, sizeof acc);
 	}
 	if (rec) {
-		memset(caller, 0, sizeof *caller);
-		caller->regs.arch = DK_ARCH_ARM64;
-		caller->regs.r[DK_ARM64_PC] = saved_lr;
-		caller->regs.r[DK_ARM64_SP] = fp + 16;
+		dk_sw_fp_caller(w, caller, saved_lr, fp + 16, saved_fp,
+		                saved_fp == 0 || (saved_fp > fp && saved_fp - fp <= 16u * 1024u * 1024u));
 		caller->regs.r[DK_ARM64_LR] = saved_lr;
-		caller->regs.valid = 1ull << DK_ARM64_PC | 1ull << DK_ARM64_SP;
-		if (saved_fp == 0 || (saved_fp > fp && saved_fp - fp <= 16u * 1024u * 1024u)) {
-			caller->regs.r[DK_ARM64_FP] = saved_fp;
-			caller->regs.valid |= 1ull << DK_ARM64_FP;
-		}
 		if ((r = dk_sw_try(w, idx, caller, DK_TRUST_FP, saved_fp == 0)) != 0)
 			return r > 0;
 		dk_sw_note(w, "frame record", acc, sizeof acc);
@@ -87,10 +80,5 @@ bool dk_sw_step_arm64(dk_sw *w, size_t idx, dk_frame *caller)
 		dk_sw_note(w, "frame record", acc, sizeof acc);
 	}
 
-	if (dk_sw_scan(w, idx, f->sp, caller))
-		return true;
-	dk_sw_note(w, "scan", acc, sizeof acc);
-	if (acc[0])
-		snprintf(w->why, sizeof w->why, "no caller found (%.100s)", acc);
-	return false;
+	return dk_sw_scan_last(w, idx, caller, acc, sizeof acc);
 }

@@ -59,6 +59,13 @@ int dk_sw_try(dk_sw *w, size_t idx, dk_frame *cand, dk_frame_trust trust, bool e
 bool dk_sw_leaf(dk_sw *w, size_t idx, dk_frame *cand);
 /* Combines the reasons of the failed methods into w->why. */
 void dk_sw_note(dk_sw *w, const char *method, char *acc, size_t accsize);
+/* Fills a frame-pointer candidate: pc, sp, and the saved frame pointer
+ * when `fp_ok` (otherwise unknown, so that the next frame is scanned for). */
+void dk_sw_fp_caller(const dk_sw *w, dk_frame *caller, uint64_t pc, uint64_t sp, uint64_t fp,
+                     bool fp_ok);
+/* The last method: a stack scan from frame `idx`'s sp.  When it fails,
+ * w->why says what every method found (the reasons gathered in `acc`). */
+bool dk_sw_scan_last(dk_sw *w, size_t idx, dk_frame *caller, char *acc, size_t accsize);
 
 /* Call-site checks: the instruction ending at `ra` is a call. */
 bool dk_x86_is_call_before(const uint8_t *code, size_t n); /* code = bytes [ra-n, ra) */

@@ -33,12 +33,6 @@ static uint32_t callee_params(const dk_sw *w, size_t idx)
 	return 0;
 }
 
-static void finish(dk_sw *w, const char *acc)
-{
-	if (acc[0])
-		snprintf(w->why, sizeof w->why, "no caller found (%.100s)", acc);
-}
-
 bool dk_sw_step_x86(dk_sw *w, size_t idx, dk_frame *caller)
 {
 	const dk_frame *f = &w->frames[idx];
@@ -71,17 +65,9 @@ bool dk_sw_step_x86(dk_sw *w, size_t idx, dk_frame *caller)
 	    ebp - f->sp <= 16u * 1024u * 1024u) {
 		uint64_t ret, next;
 		if (dk_sw_word(w, ebp + 4, &ret) && dk_sw_word(w, ebp, &next)) {
-			memset(caller, 0, sizeof *caller);
-			caller->regs.arch = DK_ARCH_X86;
-			caller->regs.r[DK_X86_EIP] = ret;
-			caller->regs.r[DK_X86_ESP] = ebp + 8;
-			caller->regs.valid = 1ull << DK_X86_EIP | 1ull << DK_X86_ESP;
 			/* a chain that does not go up is broken: leave ebp unknown
 			 * so that the next frame is scanned for */
-			if (next == 0 || next > ebp) {
-				caller->regs.r[DK_X86_EBP] = next;
-				caller->regs.valid |= 1ull << DK_X86_EBP;
-			}
+			dk_sw_fp_caller(w, caller, ret, ebp + 8, next, next == 0 || next > ebp);
 			if ((r = dk_sw_try(w, idx, caller, DK_TRUST_FP, next == 0)) != 0)
 				return r > 0;
 		} else {
@@ -91,9 +77,5 @@ bool dk_sw_step_x86(dk_sw *w, size_t idx, dk_frame *caller)
 		dk_sw_note(w, "frame pointer", acc, sizeof acc);
 	}
 
-	if (dk_sw_scan(w, idx, f->sp, caller))
-		return true;
-	dk_sw_note(w, "scan", acc, sizeof acc);
-	finish(w, acc);
-	return false;
+	return dk_sw_scan_last(w, idx, caller, acc, sizeof acc);
 }

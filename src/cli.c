@@ -61,6 +61,19 @@ bool cli_parse(const char *cmd, int argc, char **argv, cli_opt *opts, size_t nop
 	return true;
 }
 
+const char **cli_parse_ops(const char *cmd, int argc, char **argv, cli_opt *opts, size_t nopts,
+                           int *noperands)
+{
+	const char **ops = calloc((size_t)argc + 1, sizeof *ops);
+	if (!ops)
+		return NULL;
+	if (!cli_parse(cmd, argc, argv, opts, nopts, ops, noperands)) {
+		free(ops);
+		return NULL;
+	}
+	return ops;
+}
+
 bool cli_has(const cli_opt *opts, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)

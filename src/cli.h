@@ -25,6 +25,10 @@ typedef struct cli_opt {
  * Operands are stored into `operands` (which has room for argc). */
 bool cli_parse(const char *cmd, int argc, char **argv, cli_opt *opts, size_t nopts,
                const char **operands, int *noperands);
+/* cli_parse into a new operand array, which the caller frees; NULL after
+ * a usage error (already reported) or when out of memory. */
+const char **cli_parse_ops(const char *cmd, int argc, char **argv, cli_opt *opts, size_t nopts,
+                           int *noperands);
 bool cli_has(const cli_opt *opts, size_t n, const char *name);
 const char *cli_value(const cli_opt *opts, size_t n, const char *name);
 /* Number in decimal, 0x hex, or a debugger's 0x-less backtick form
@@ -51,6 +55,9 @@ void json_hex(json *j, uint64_t v); /* "0x..." string: exact for 64 bits */
 void json_bool(json *j, bool v);
 void json_null(json *j);
 void json_end(json *j); /* final newline */
+/* "bugcheck_code", "bugcheck_name" (null when unknown) and
+ * "bugcheck_parameters" of a kernel dump's header. */
+void json_bugcheck(json *j, const dk_kdump_summary *s);
 
 /* Writes one field (name, offset, size, state, value, meaning) as a JSON
  * object; `base_offset` is added to report file offsets. */
@@ -113,11 +120,27 @@ typedef struct kcli {
 	dk_kdump *dump;
 	dk_kernel *k;
 	unsigned ptr; /* 4 or 8 */
+	const char **ops; /* operands from kcli_args: FILE first */
+	int nops;
 } kcli;
 /* Opens FILE and its kernel; prints the error and returns the exit code
  * (EXIT_GOOD on success). */
 int kcli_open(const char *cmd, const char *path, kcli *c);
-void kcli_close(kcli *c);
+/* Parses argv into `opts` and min_ops..max_ops operands (c->ops, FILE
+ * first); otherwise reports "too many operands" or `missing` and returns
+ * EXIT_USAGE. */
+int kcli_args(const char *cmd, int argc, char **argv, cli_opt *opts, size_t nopts, int min_ops,
+              int max_ops, const char *missing, kcli *c);
+/* Opens c->ops[0] and its kernel after kcli_args; closes c on failure. */
+int kcli_load(const char *cmd, kcli *c);
+/* kcli_args, then kcli_load: EXIT_GOOD or the exit code. */
+int kcli_start(const char *cmd, int argc, char **argv, cli_opt *opts, size_t nopts, int min_ops,
+               int max_ops, const char *missing, kcli *c);
+void kcli_close(kcli *c); /* also frees c->ops */
+/* Prints the notes and "dmpkit CMD: MSG", closes c and returns rc. */
+int kcli_fail(const char *cmd, kcli *c, const char *msg, int rc);
+/* json_init on stdout, then opens the document with "file": c->ops[0]. */
+void kcli_json_begin(json *j, const kcli *c);
 void kcli_notes(const char *cmd, kcli *c);          /* to stderr */
 void kcli_json_notes(json *j, kcli *c);            /* "notes": [...] */
 void kcli_json_walk(json *j, const dk_walk_status *ws);
@@ -140,5 +163,14 @@ void help_ps(FILE *f);
 void help_threads(FILE *f);
 void help_cpus(FILE *f);
 void help_ln(FILE *f);
+/* .exr, .cxr, .trap and kb on kernel dumps (cmd_kanalysis.c) */
+int cmd_exr(int argc, char **argv);
+int cmd_cxr(int argc, char **argv);
+int cmd_trap(int argc, char **argv);
+int cmd_stack(int argc, char **argv);
+void help_exr(FILE *f);
+void help_cxr(FILE *f);
+void help_trap(FILE *f);
+void help_stack(FILE *f);
 
 #endif

@@ -17,6 +17,7 @@
 #include <dmpkit/symfile.h>
 
 #include "cli.h"
+#include "kstack.h"
 
 void help_analyze(FILE *f)
 {
@@ -29,6 +30,12 @@ void help_analyze(FILE *f)
 	        "thread and module, the stack of every thread with each frame marked by how\n"
 	        "it was found (context, cfi, frame_pointer, scan), the modules with their\n"
 	        "versions and debug identifiers, and thread names.\n"
+	        "\n"
+	        "For a kernel dump: the bugcheck named and explained parameter by parameter\n"
+	        "(status codes named, modules and symbols of addresses), the exception\n"
+	        "record and context recovered from the parameters or a trap-frame scan of\n"
+	        "the bugchecking thread's stack, the faulting instruction, the stack from\n"
+	        "that context, every processor's stack and a \"Probably caused by\" line.\n"
 	        "\n"
 	        "Options:\n"
 	        "  --json          print JSON using rust-minidump's field names\n"
@@ -795,52 +802,6 @@ static int analyze_minidump(const char *path, bool js, bool brief, const char **
 	return EXIT_GOOD;
 }
 
-static int analyze_kernel(const char *path, bool js)
-{
-	dk_kdump *d;
-	dk_error e;
-	dk_status st = dk_kdump_open(path, &d, &e);
-	if (st != DK_OK) {
-		fprintf(stderr, "dmpkit analyze: %s\n", e.message);
-		return st == DK_E_FORMAT || st == DK_E_TRUNCATED ? EXIT_PROBLEMS : EXIT_USAGE;
-	}
-	const dk_kdump_summary *s = dk_kdump_get_summary(d);
-	const char *bn = dk_bugcheck_name(s->bugcheck_code);
-	if (js) {
-		json j;
-		json_init(&j, stdout);
-		json_begin_object(&j);
-		json_key(&j, "kind");
-		json_string(&j, "kernel_dump");
-		json_key(&j, "bugcheck_code");
-		json_hex(&j, s->bugcheck_code);
-		json_key(&j, "bugcheck_name");
-		if (bn)
-			json_string(&j, bn);
-		else
-			json_null(&j);
-		json_key(&j, "bugcheck_parameters");
-		json_begin_array(&j);
-		for (int i = 0; i < 4; i++)
-			json_hex(&j, s->bugcheck_parameters[i]);
-		json_end_array(&j);
-		json_end_object(&j);
-		json_end(&j);
-	} else {
-		printf("File: %s\n", path);
-		printf("Bugcheck 0x%08x (%s): 0x%" PRIx64 " 0x%" PRIx64 " 0x%" PRIx64 " 0x%" PRIx64
-		       "\n",
-		       s->bugcheck_code, bn ? bn : "unknown", s->bugcheck_parameters[0],
-		       s->bugcheck_parameters[1], s->bugcheck_parameters[2], s->bugcheck_parameters[3]);
-		printf("Windows build %u, %s, %u processors\n", s->minor_version,
-		       dk_arch_name(s->arch), s->number_processors);
-		printf("(kernel dump analysis: parameter explanations, exception and context\n"
-		       " recovery and stack walks come with the kernel analysis work)\n");
-	}
-	dk_kdump_close(d);
-	return EXIT_GOOD;
-}
-
 int cmd_analyze(int argc, char **argv)
 {
 	cli_opt opts[] = { { "--json", false, false, NULL },
@@ -893,7 +854,7 @@ int cmd_analyze(int argc, char **argv)
 		rc = analyze_minidump(ops[0], cli_has(opts, no, "--json"), cli_has(opts, no, "--brief"),
 		                      symdirs, nsym, (size_t)maxf);
 	else
-		rc = analyze_kernel(ops[0], cli_has(opts, no, "--json"));
+		rc = analyze_kernel_dump(ops[0], cli_has(opts, no, "--json"), (size_t)maxf);
 out:
 	free(symdirs);
 	free(rest);

@@ -92,14 +92,10 @@ int cmd_bugcheck(int argc, char **argv)
 {
 	cli_opt opts[] = { { "--json", false, false, NULL } };
 	size_t nopts = sizeof opts / sizeof opts[0];
-	const char **ops = calloc((size_t)argc + 1, sizeof *ops);
 	int nops = 0;
+	const char **ops = cli_parse_ops("bugcheck", argc, argv, opts, nopts, &nops);
 	if (!ops)
 		return EXIT_USAGE;
-	if (!cli_parse("bugcheck", argc, argv, opts, nopts, ops, &nops)) {
-		free(ops);
-		return EXIT_USAGE;
-	}
 	uint64_t v[5] = { 0 };
 	int rc = EXIT_GOOD;
 	if (nops < 1 || nops > 5) {

@@ -86,44 +86,22 @@ static bool cpu_regs(kcli *c, const dk_kcpu *cpu, dk_regs *r, const char **from)
 int cmd_cpus(int argc, char **argv)
 {
 	cli_opt opts[] = { { "--json", false, false, NULL } };
-	const char **ops = calloc((size_t)argc + 1, sizeof *ops);
-	int nops;
-	if (!ops)
-		return EXIT_USAGE;
-	if (!cli_parse("cpus", argc, argv, opts, 1, ops, &nops)) {
-		free(ops);
-		return EXIT_USAGE;
-	}
-	if (nops != 1) {
-		cli_usage_error("cpus", nops ? "too many operands" : "missing FILE");
-		free(ops);
-		return EXIT_USAGE;
-	}
-	bool js = cli_has(opts, 1, "--json");
 	kcli c;
-	int rc = kcli_open("cpus", ops[0], &c);
-	if (rc != EXIT_GOOD) {
-		free(ops);
+	int rc = kcli_start("cpus", argc, argv, opts, 1, 1, 1, "missing FILE", &c);
+	if (rc != EXIT_GOOD)
 		return rc;
-	}
+	bool js = cli_has(opts, 1, "--json");
 	dk_kcpu *cp = NULL;
 	size_t n = 0;
 	dk_error e = { 0 };
 	dk_status st = dk_kernel_cpus(c.k, &cp, &n, &e);
-	if (st != DK_OK) {
-		kcli_notes("cpus", &c);
-		fprintf(stderr, "dmpkit cpus: %s\n", e.message);
-		kcli_close(&c);
-		free(ops);
-		return st == DK_E_IO ? EXIT_USAGE : EXIT_PROBLEMS;
-	}
+	if (st != DK_OK)
+		return kcli_fail("cpus", &c, e.message, st == DK_E_IO ? EXIT_USAGE : EXIT_PROBLEMS);
 	dk_arch arch = dk_kernel_arch(c.k);
 	json j;
 	json_init(&j, stdout);
 	if (js) {
-		json_begin_object(&j);
-		json_key(&j, "file");
-		json_string(&j, ops[0]);
+		kcli_json_begin(&j, &c);
 		json_key(&j, "count");
 		json_u64(&j, n);
 		json_key(&j, "declared_processors");
@@ -207,6 +185,5 @@ int cmd_cpus(int argc, char **argv)
 	}
 	free(cp);
 	kcli_close(&c);
-	free(ops);
 	return EXIT_GOOD;
 }

@@ -191,19 +191,7 @@ static void info_json(dk_kdump *d, bool all)
 	json_u64(&j, s->dump_type);
 	json_key(&j, "dump_type_name");
 	json_string(&j, dk_dump_type_name(s->dump_type));
-	json_key(&j, "bugcheck_code");
-	json_hex(&j, s->bugcheck_code);
-	json_key(&j, "bugcheck_name");
-	const char *bn = dk_bugcheck_name(s->bugcheck_code);
-	if (bn)
-		json_string(&j, bn);
-	else
-		json_null(&j);
-	json_key(&j, "bugcheck_parameters");
-	json_begin_array(&j);
-	for (int i = 0; i < 4; i++)
-		json_hex(&j, s->bugcheck_parameters[i]);
-	json_end_array(&j);
+	json_bugcheck(&j, s);
 	char tbuf[64];
 	json_key(&j, "system_time");
 	if (s->system_time_set) {

@@ -197,14 +197,10 @@ int cmd_kdbg(int argc, char **argv)
 		{ "--address", true, false, NULL },
 	};
 	const size_t nopts = sizeof opts / sizeof opts[0];
-	const char **operands = calloc((size_t)argc + 1, sizeof *operands);
 	int nops = 0;
+	const char **operands = cli_parse_ops("kdbg", argc, argv, opts, nopts, &nops);
 	if (!operands)
 		return EXIT_USAGE;
-	if (!cli_parse("kdbg", argc, argv, opts, nopts, operands, &nops)) {
-		free(operands);
-		return EXIT_USAGE;
-	}
 	if (nops != 1) {
 		cli_usage_error("kdbg", nops ? "too many operands" : "missing FILE");
 		free(operands);

@@ -28,44 +28,21 @@ void help_lm(FILE *f)
 int cmd_lm(int argc, char **argv)
 {
 	cli_opt opts[] = { { "--json", false, false, NULL } };
-	const char **ops = calloc((size_t)argc + 1, sizeof *ops);
-	int nops;
-	if (!ops)
-		return EXIT_USAGE;
-	if (!cli_parse("lm", argc, argv, opts, 1, ops, &nops)) {
-		free(ops);
-		return EXIT_USAGE;
-	}
-	if (nops != 1) {
-		cli_usage_error("lm", nops ? "too many operands" : "missing FILE");
-		free(ops);
-		return EXIT_USAGE;
-	}
-	bool js = cli_has(opts, 1, "--json");
 	kcli c;
-	int rc = kcli_open("lm", ops[0], &c);
-	if (rc != EXIT_GOOD) {
-		free(ops);
+	int rc = kcli_start("lm", argc, argv, opts, 1, 1, 1, "missing FILE", &c);
+	if (rc != EXIT_GOOD)
 		return rc;
-	}
+	bool js = cli_has(opts, 1, "--json");
 	dk_kmodule *m = NULL;
 	size_t n = 0;
 	dk_walk_status ws = { 0 };
 	dk_error e = { 0 };
 	dk_status st = dk_kernel_modules(c.k, &m, &n, &ws, &e);
-	if (st != DK_OK) {
-		kcli_notes("lm", &c);
-		fprintf(stderr, "dmpkit lm: %s\n", e.message);
-		kcli_close(&c);
-		free(ops);
-		return st == DK_E_IO ? EXIT_USAGE : EXIT_PROBLEMS;
-	}
+	if (st != DK_OK)
+		return kcli_fail("lm", &c, e.message, st == DK_E_IO ? EXIT_USAGE : EXIT_PROBLEMS);
 	if (js) {
 		json j;
-		json_init(&j, stdout);
-		json_begin_object(&j);
-		json_key(&j, "file");
-		json_string(&j, ops[0]);
+		kcli_json_begin(&j, &c);
 		json_key(&j, "source");
 		json_string(&j, dk_kdump_get_triage(c.dump) ? "triage driver list" : "PsLoadedModuleList");
 		json_key(&j, "count");
@@ -91,6 +68,5 @@ int cmd_lm(int argc, char **argv)
 	rc = ws.complete ? EXIT_GOOD : EXIT_PROBLEMS;
 	free(m);
 	kcli_close(&c);
-	free(ops);
 	return rc;
 }

@@ -33,44 +33,27 @@ void help_ln(FILE *f)
 int cmd_ln(int argc, char **argv)
 {
 	cli_opt opts[] = { { "--json", false, false, NULL }, { "--process", true, false, NULL } };
-	const char **ops = calloc((size_t)argc + 1, sizeof *ops);
-	int nops;
-	if (!ops)
-		return EXIT_USAGE;
-	if (!cli_parse("ln", argc, argv, opts, 2, ops, &nops)) {
-		free(ops);
-		return EXIT_USAGE;
-	}
-	if (nops != 2) {
-		cli_usage_error("ln", nops > 2 ? "too many operands" : "missing FILE or ADDR");
-		free(ops);
-		return EXIT_USAGE;
-	}
+	kcli c;
+	int rc = kcli_args("ln", argc, argv, opts, 2, 2, 2, "missing FILE or ADDR", &c);
+	if (rc != EXIT_GOOD)
+		return rc;
 	uint64_t va;
-	if (!cli_parse_u64(ops[1], &va)) {
-		cli_usage_error("ln", "'%s' is not an address", ops[1]);
-		free(ops);
+	if (!cli_parse_u64(c.ops[1], &va)) {
+		cli_usage_error("ln", "'%s' is not an address", c.ops[1]);
+		kcli_close(&c);
 		return EXIT_USAGE;
 	}
 	bool js = cli_has(opts, 2, "--json");
 	const char *pspec = cli_value(opts, 2, "--process");
-	kcli c;
-	int rc = kcli_open("ln", ops[0], &c);
-	if (rc != EXIT_GOOD) {
-		free(ops);
+	rc = kcli_load("ln", &c);
+	if (rc != EXIT_GOOD)
 		return rc;
-	}
 	dk_kprocess *ps = NULL;
 	if (pspec) {
 		char why[512];
 		size_t np = kcli_find_processes(&c, pspec, &ps, why, sizeof why);
-		if (!np) {
-			kcli_notes("ln", &c);
-			fprintf(stderr, "dmpkit ln: %s\n", why);
-			kcli_close(&c);
-			free(ops);
-			return EXIT_PROBLEMS;
-		}
+		if (!np)
+			return kcli_fail("ln", &c, why, EXIT_PROBLEMS);
 		if (np > 1 && !js)
 			fprintf(stderr, "dmpkit ln: note: %zu processes match '%s'; using PID %" PRIu64 "\n",
 			        np, pspec, ps[0].pid);
@@ -78,22 +61,15 @@ int cmd_ln(int argc, char **argv)
 	dk_ksyms *s = NULL;
 	dk_error e = { 0 };
 	if (dk_ksyms_open(c.k, ps, &s, &e) != DK_OK) {
-		kcli_notes("ln", &c);
-		fprintf(stderr, "dmpkit ln: %s\n", e.message);
 		free(ps);
-		kcli_close(&c);
-		free(ops);
-		return EXIT_PROBLEMS;
+		return kcli_fail("ln", &c, e.message, EXIT_PROBLEMS);
 	}
 	dk_ksym r;
 	bool found = dk_ksyms_lookup(s, va, &r);
 	char a[24], b[24];
 	if (js) {
 		json j;
-		json_init(&j, stdout);
-		json_begin_object(&j);
-		json_key(&j, "file");
-		json_string(&j, ops[0]);
+		kcli_json_begin(&j, &c);
 		json_key(&j, "address");
 		json_hex(&j, va);
 		json_key(&j, "found");
@@ -152,6 +128,5 @@ int cmd_ln(int argc, char **argv)
 	dk_ksyms_close(s);
 	free(ps);
 	kcli_close(&c);
-	free(ops);
 	return found ? EXIT_GOOD : EXIT_PROBLEMS;
 }

@@ -66,48 +66,25 @@ static void json_process(json *j, const dk_kprocess *p, bool hc)
 int cmd_ps(int argc, char **argv)
 {
 	cli_opt opts[] = { { "--json", false, false, NULL } };
-	const char **ops = calloc((size_t)argc + 1, sizeof *ops);
-	int nops;
-	if (!ops)
-		return EXIT_USAGE;
-	if (!cli_parse("ps", argc, argv, opts, 1, ops, &nops)) {
-		free(ops);
-		return EXIT_USAGE;
-	}
-	if (nops != 1) {
-		cli_usage_error("ps", nops ? "too many operands" : "missing FILE");
-		free(ops);
-		return EXIT_USAGE;
-	}
-	bool js = cli_has(opts, 1, "--json");
 	kcli c;
-	int rc = kcli_open("ps", ops[0], &c);
-	if (rc != EXIT_GOOD) {
-		free(ops);
+	int rc = kcli_start("ps", argc, argv, opts, 1, 1, 1, "missing FILE", &c);
+	if (rc != EXIT_GOOD)
 		return rc;
-	}
+	bool js = cli_has(opts, 1, "--json");
 	dk_kprocess *p = NULL;
 	size_t n = 0;
 	dk_walk_status ws = { 0 };
 	dk_error e = { 0 };
 	dk_status st = dk_kernel_processes(c.k, &p, &n, &ws, &e);
-	if (st != DK_OK) {
-		kcli_notes("ps", &c);
-		fprintf(stderr, "dmpkit ps: %s\n", e.message);
-		kcli_close(&c);
-		free(ops);
-		return st == DK_E_IO ? EXIT_USAGE : EXIT_PROBLEMS;
-	}
+	if (st != DK_OK)
+		return kcli_fail("ps", &c, e.message, st == DK_E_IO ? EXIT_USAGE : EXIT_PROBLEMS);
 	bool triage = dk_kdump_get_triage(c.dump) != NULL;
 	/* HANDLE_TABLE.HandleCount exists up to Windows 7 */
 	bool hc = dk_kernel_build(c.k) < 9200 && dk_kernel_profile(c.k) &&
 	          dk_kernel_profile(c.k)->eprocess_ext.handle_count != DK_OFF_NONE;
 	if (js) {
 		json j;
-		json_init(&j, stdout);
-		json_begin_object(&j);
-		json_key(&j, "file");
-		json_string(&j, ops[0]);
+		kcli_json_begin(&j, &c);
 		json_key(&j, "source");
 		json_string(&j, triage ? "triage process copy" : "PsActiveProcessHead");
 		json_key(&j, "count");
@@ -147,6 +124,5 @@ int cmd_ps(int argc, char **argv)
 	rc = (ws.complete || (triage && n)) ? EXIT_GOOD : EXIT_PROBLEMS;
 	free(p);
 	kcli_close(&c);
-	free(ops);
 	return rc;
 }

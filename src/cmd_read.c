@@ -219,14 +219,10 @@ int cmd_read(int argc, char **argv)
 		{ "--json", false, false, NULL },
 	};
 	const size_t nopts = sizeof opts / sizeof opts[0];
-	const char **ops = calloc((size_t)argc + 1, sizeof *ops);
 	int nops = 0;
+	const char **ops = cli_parse_ops("read", argc, argv, opts, nopts, &nops);
 	if (!ops)
 		return EXIT_USAGE;
-	if (!cli_parse("read", argc, argv, opts, nopts, ops, &nops)) {
-		free(ops);
-		return EXIT_USAGE;
-	}
 	int rc = EXIT_USAGE;
 	uint64_t addr, len = READ_DEFAULT_LEN;
 	const char *path = nops > 0 ? ops[0] : NULL;

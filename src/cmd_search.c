@@ -182,14 +182,12 @@ int cmd_search(int argc, char **argv)
 		{ "--json", false, false, NULL },
 	};
 	const size_t nopts = sizeof opts / sizeof opts[0];
-	const char **ops = calloc((size_t)argc + 1, sizeof *ops);
 	int nops = 0;
 	int rc = EXIT_USAGE;
+	const char **ops = cli_parse_ops("search", argc, argv, opts, nopts, &nops);
 	if (!ops)
 		return EXIT_USAGE;
 	search_state ss = { .max_hits = SEARCH_MAX_HITS };
-	if (!cli_parse("search", argc, argv, opts, nopts, ops, &nops))
-		goto out;
 	if (nops < 4) {
 		cli_usage_error("search", "expected FILE START END|L?LENGTH PATTERN");
 		goto out;

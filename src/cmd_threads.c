@@ -228,50 +228,28 @@ static bool run_one(kcli *c, const dk_kprocess *p, json *j, bool js)
 int cmd_threads(int argc, char **argv)
 {
 	cli_opt opts[] = { { "--json", false, false, NULL } };
-	const char **ops = calloc((size_t)argc + 1, sizeof *ops);
-	int nops;
-	if (!ops)
-		return EXIT_USAGE;
-	if (!cli_parse("threads", argc, argv, opts, 1, ops, &nops)) {
-		free(ops);
-		return EXIT_USAGE;
-	}
-	if (nops < 1 || nops > 2) {
-		cli_usage_error("threads", nops ? "too many operands" : "missing FILE");
-		free(ops);
-		return EXIT_USAGE;
-	}
-	bool js = cli_has(opts, 1, "--json");
 	kcli c;
-	int rc = kcli_open("threads", ops[0], &c);
-	if (rc != EXIT_GOOD) {
-		free(ops);
+	int rc = kcli_start("threads", argc, argv, opts, 1, 1, 2, "missing FILE", &c);
+	if (rc != EXIT_GOOD)
 		return rc;
-	}
+	bool js = cli_has(opts, 1, "--json");
 	dk_kprocess *ps = NULL;
 	size_t np = 0;
-	if (nops == 2) {
+	if (c.nops == 2) {
 		char why[512];
-		np = kcli_find_processes(&c, ops[1], &ps, why, sizeof why);
-		if (!np) {
-			kcli_notes("threads", &c);
-			fprintf(stderr, "dmpkit threads: %s\n", why);
-			kcli_close(&c);
-			free(ops);
-			return EXIT_PROBLEMS;
-		}
+		np = kcli_find_processes(&c, c.ops[1], &ps, why, sizeof why);
+		if (!np)
+			return kcli_fail("threads", &c, why, EXIT_PROBLEMS);
 	}
 	json j;
 	bool ok = true;
 	json_init(&j, stdout);
 	if (js) {
-		json_begin_object(&j);
-		json_key(&j, "file");
-		json_string(&j, ops[0]);
+		kcli_json_begin(&j, &c);
 		json_key(&j, "processes");
 		json_begin_array(&j);
 	}
-	if (nops == 2)
+	if (c.nops == 2)
 		for (size_t i = 0; i < np; i++)
 			ok &= run_one(&c, &ps[i], &j, js);
 	else
@@ -286,6 +264,5 @@ int cmd_threads(int argc, char **argv)
 	}
 	free(ps);
 	kcli_close(&c);
-	free(ops);
 	return ok ? EXIT_GOOD : EXIT_PROBLEMS;
 }

@@ -308,14 +308,10 @@ int cmd_vtop(int argc, char **argv)
 		{ "--json", false, false, NULL },
 	};
 	const size_t nopts = sizeof opts / sizeof opts[0];
-	const char **ops = calloc((size_t)argc + 1, sizeof *ops);
 	int nops = 0;
+	const char **ops = cli_parse_ops("vtop", argc, argv, opts, nopts, &nops);
 	if (!ops)
 		return EXIT_USAGE;
-	if (!cli_parse("vtop", argc, argv, opts, nopts, ops, &nops)) {
-		free(ops);
-		return EXIT_USAGE;
-	}
 	if (nops != 2) {
 		cli_usage_error("vtop", "expected FILE ADDR");
 		free(ops);

@@ -124,3 +124,20 @@ void json_fields(json *j, const dk_struct_desc *d, const uint8_t *base, size_t a
 	}
 	json_end_array(j);
 }
+
+void json_bugcheck(json *j, const dk_kdump_summary *s)
+{
+	const char *bn = dk_bugcheck_name(s->bugcheck_code);
+	json_key(j, "bugcheck_code");
+	json_hex(j, s->bugcheck_code);
+	json_key(j, "bugcheck_name");
+	if (bn)
+		json_string(j, bn);
+	else
+		json_null(j);
+	json_key(j, "bugcheck_parameters");
+	json_begin_array(j);
+	for (int i = 0; i < 4; i++)
+		json_hex(j, s->bugcheck_parameters[i]);
+	json_end_array(j);
+}

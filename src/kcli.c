@@ -10,10 +10,10 @@
 
 #include "cli.h"
 
-int kcli_open(const char *cmd, const char *path, kcli *c)
+/* Opens `path` and its kernel into c->dump, c->k and c->ptr. */
+static int open_kernel(const char *cmd, const char *path, kcli *c)
 {
 	dk_error e = { 0 };
-	memset(c, 0, sizeof *c);
 	dk_status st = dk_kdump_open(path, &c->dump, &e);
 	if (st != DK_OK) {
 		fprintf(stderr, "dmpkit %s: %s\n", cmd, e.message);
@@ -30,13 +30,58 @@ int kcli_open(const char *cmd, const char *path, kcli *c)
 	return EXIT_GOOD;
 }
 
+int kcli_open(const char *cmd, const char *path, kcli *c)
+{
+	memset(c, 0, sizeof *c);
+	return open_kernel(cmd, path, c);
+}
+
+int kcli_args(const char *cmd, int argc, char **argv, cli_opt *opts, size_t nopts, int min_ops,
+              int max_ops, const char *missing, kcli *c)
+{
+	memset(c, 0, sizeof *c);
+	c->ops = cli_parse_ops(cmd, argc, argv, opts, nopts, &c->nops);
+	if (!c->ops)
+		return EXIT_USAGE;
+	if (c->nops < min_ops || c->nops > max_ops) {
+		cli_usage_error(cmd, "%s", c->nops > max_ops ? "too many operands" : missing);
+		kcli_close(c);
+		return EXIT_USAGE;
+	}
+	return EXIT_GOOD;
+}
+
+int kcli_load(const char *cmd, kcli *c)
+{
+	int rc = open_kernel(cmd, c->ops[0], c);
+	if (rc != EXIT_GOOD)
+		kcli_close(c);
+	return rc;
+}
+
+int kcli_start(const char *cmd, int argc, char **argv, cli_opt *opts, size_t nopts, int min_ops,
+               int max_ops, const char *missing, kcli *c)
+{
+	int rc = kcli_args(cmd, argc, argv, opts, nopts, min_ops, max_ops, missing, c);
+	return rc != EXIT_GOOD ? rc : kcli_load(cmd, c);
+}
+
 void kcli_close(kcli *c)
 {
 	if (c->k)
 		dk_kernel_close(c->k);
 	if (c->dump)
 		dk_kdump_close(c->dump);
+	free(c->ops);
 	memset(c, 0, sizeof *c);
+}
+
+int kcli_fail(const char *cmd, kcli *c, const char *msg, int rc)
+{
+	kcli_notes(cmd, c);
+	fprintf(stderr, "dmpkit %s: %s\n", cmd, msg);
+	kcli_close(c);
+	return rc;
 }
 
 void kcli_notes(const char *cmd, kcli *c)
@@ -67,6 +112,14 @@ void kcli_json_notes(json *j, kcli *c)
 		n += len + (e ? 1 : 0);
 	}
 	json_end_array(j);
+}
+
+void kcli_json_begin(json *j, const kcli *c)
+{
+	json_init(j, stdout);
+	json_begin_object(j);
+	json_key(j, "file");
+	json_string(j, c->ops[0]);
 }
 
 void kcli_json_walk(json *j, const dk_walk_status *ws)

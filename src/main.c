@@ -28,6 +28,10 @@ static const command commands[] = {
 	{ "threads", cmd_threads, help_threads, "threads, of all or one process (like !thread)" },
 	{ "cpus", cmd_cpus, help_cpus, "per processor: PRCB, current thread, context" },
 	{ "ln", cmd_ln, help_ln, "nearest symbol of an address from PE exports (like ln)" },
+	{ "exr", cmd_exr, help_exr, "display an exception record in kernel memory (.exr)" },
+	{ "cxr", cmd_cxr, help_cxr, "display a context record and walk its stack (.cxr)" },
+	{ "trap", cmd_trap, help_trap, "display a trap frame and walk its stack (.trap)" },
+	{ "stack", cmd_stack, help_stack, "walk a kernel stack like kb (thread, cpu, regs)" },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -1,0 +1,50 @@
+/* dmpkit command line — stacks and registers of kernel dumps, shared by
+ * stack, exr, cxr, trap and analyze (kstack.c).
+ * SPDX-License-Identifier: MIT */
+#ifndef DMPKIT_KSTACK_H
+#define DMPKIT_KSTACK_H
+
+#include <dmpkit/kanalysis.h>
+#include <dmpkit/stackwalk.h>
+
+#include "cli.h"
+
+typedef struct kstack {
+	dk_kernel *k;
+	dk_arch arch;
+	unsigned ptr;         /* 4 or 8 */
+	dk_vmem mem;          /* over dk_kernel_read */
+	dk_kmodule *kmods;    /* sorted by base */
+	dk_module *mods;      /* the same, as the walker sees them */
+	size_t nmods;
+	dk_ksyms *syms;       /* NULL when the modules could not be listed */
+	size_t max_frames;
+} kstack;
+
+void kstack_open(kstack *s, dk_kernel *k, size_t max_frames);
+void kstack_close(kstack *s);
+/* "nt!KeBugCheckEx+0x7", "mydrv+0x1047" or the bare address. */
+const char *kstack_sym(kstack *s, uint64_t va, char *buf, size_t size);
+/* The module file name holding va ("" when none). */
+const char *kstack_module(kstack *s, uint64_t va, char *buf, size_t size);
+/* Walks from `start`; lo/hi bound the stack when known (0 otherwise).
+ * r->frames must hold s->max_frames frames. */
+void kstack_walk(kstack *s, const dk_regs *start, uint64_t lo, uint64_t hi, dk_walk_result *r);
+/* kb-like text: # Child-SP RetAddr Args Call Site (found by). */
+void kstack_print(kstack *s, const dk_walk_result *r, const char *indent);
+void kstack_json(json *j, kstack *s, const dk_walk_result *r);
+/* Registers, four a line / as a JSON object. */
+void kstack_print_regs(const kstack *s, const dk_regs *r, const char *indent);
+void kstack_json_regs(json *j, const kstack *s, const dk_regs *r);
+const char *kstack_reg_name(dk_arch arch, unsigned i);
+/* Disassembles the instruction at pc with regs; false when not readable
+ * or the architecture has no disassembler. */
+bool kstack_insn(kstack *s, uint64_t pc, const dk_regs *regs, dk_insn *out);
+/* The registers of a processor: its saved CONTEXT, else (CPU 0 or a
+ * triage dump) the dump's context record; `from` says which. */
+bool kstack_cpu_regs(kstack *s, dk_kdump *dump, const dk_kcpu *cpu, dk_regs *r,
+                     const char **from);
+/* dmpkit analyze on a kernel dump (analyze_kernel.c). */
+int analyze_kernel_dump(const char *path, bool js, size_t max_frames);
+
+#endif
