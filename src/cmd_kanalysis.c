@@ -156,39 +156,54 @@ static void show_insn_and_stack(kstack *s, json *j, const dk_regs *regs)
 	free(frames);
 }
 
-int cmd_exr(int argc, char **argv)
+/* exr, cxr and trap: FILE ADDR [--json] (cxr/trap: [--max-frames N]); the
+ * handler reads the record at `va` and prints it. */
+typedef int (*record_fn)(kcli *c, kstack *s, uint64_t va, bool js, dk_error *e);
+
+static int record_cmd(const char *cmd, int argc, char **argv, bool frames, record_fn show)
 {
-	cli_opt opts[] = { { "--json", false, false, NULL } };
+	cli_opt opts[] = { { "--json", false, false, NULL }, { "--max-frames", true, false, NULL } };
+	size_t nopts = frames ? 2 : 1, maxf = 64;
 	kcli c;
 	uint64_t va;
-	int rc = kcli_args("exr", argc, argv, opts, 1, 2, 2, "expected FILE ADDR", &c);
+	int rc = kcli_args(cmd, argc, argv, opts, nopts, 2, 2, "expected FILE ADDR", &c);
 	if (rc != EXIT_GOOD)
 		return rc;
-	if (!parse_addr("exr", c.ops[1], &va)) {
+	if (!parse_addr(cmd, c.ops[1], &va) || (frames && !parse_max(cmd, opts, 2, &maxf))) {
 		kcli_close(&c);
 		return EXIT_USAGE;
 	}
-	if ((rc = kcli_load("exr", &c)) != EXIT_GOOD)
+	if ((rc = kcli_load(cmd, &c)) != EXIT_GOOD)
 		return rc;
-	dk_kexr x;
-	dk_error e;
-	if (dk_kread_exr(c.k, va, &x, &e) != DK_OK)
-		return kcli_fail("exr", &c, e.message, EXIT_PROBLEMS);
 	kstack s;
-	kstack_open(&s, c.k, 64);
+	dk_error e;
+	kstack_open(&s, c.k, maxf);
+	rc = show(&c, &s, va, cli_has(opts, nopts, "--json"), &e);
+	kstack_close(&s);
+	if (rc != EXIT_GOOD)
+		return kcli_fail(cmd, &c, e.message, rc);
+	kcli_close(&c);
+	return EXIT_GOOD;
+}
+
+static int show_exr(kcli *c, kstack *s, uint64_t va, bool js, dk_error *e)
+{
+	dk_kexr x;
+	if (dk_kread_exr(c->k, va, &x, e) != DK_OK)
+		return EXIT_PROBLEMS;
 	char sym[300], reason[200];
 	uint32_t np = x.nparams < 15 ? x.nparams : 15;
 	dk_crash_reason(x.code, np, x.info, reason, sizeof reason);
 	const char *cn = dk_exception_code_name(x.code);
-	if (cli_has(opts, 1, "--json")) {
+	if (js) {
 		json j;
-		kcli_json_begin(&j, &c);
+		kcli_json_begin(&j, c);
 		json_key(&j, "address");
 		json_hex(&j, va);
 		json_key(&j, "exception_address");
 		json_hex(&j, x.address);
 		json_key(&j, "exception_symbol");
-		json_string(&j, kstack_sym(&s, x.address, sym, sizeof sym));
+		json_string(&j, kstack_sym(s, x.address, sym, sizeof sym));
 		json_key(&j, "exception_code");
 		json_hex(&j, x.code);
 		json_key(&j, "exception_name");
@@ -213,89 +228,53 @@ int cmd_exr(int argc, char **argv)
 		json_end(&j);
 	} else {
 		char a[24];
-		printf("ExceptionAddress: %s (%s)\n", kcli_addr(&c, x.address, a, sizeof a),
-		       kstack_sym(&s, x.address, sym, sizeof sym));
+		printf("ExceptionAddress: %s (%s)\n", kcli_addr(c, x.address, a, sizeof a),
+		       kstack_sym(s, x.address, sym, sizeof sym));
 		printf("   ExceptionCode: %08x (%s)\n", x.code, cn ? cn : "unknown");
 		printf("  ExceptionFlags: %08x\n", x.flags);
-		printf(" ExceptionRecord: %s\n", kcli_addr(&c, x.record, a, sizeof a));
+		printf(" ExceptionRecord: %s\n", kcli_addr(c, x.record, a, sizeof a));
 		printf("NumberParameters: %u%s\n", x.nparams, x.nparams > 15 ? " (more than 15)" : "");
 		for (uint32_t i = 0; i < np; i++)
-			printf("   Parameter[%u]: %s\n", i, kcli_addr(&c, x.info[i], a, sizeof a));
+			printf("   Parameter[%u]: %s\n", i, kcli_addr(c, x.info[i], a, sizeof a));
 		printf("Crash reason: %s\n", reason);
 	}
-	kstack_close(&s);
-	kcli_close(&c);
 	return EXIT_GOOD;
 }
 
-int cmd_cxr(int argc, char **argv)
+static int show_cxr(kcli *c, kstack *s, uint64_t va, bool js, dk_error *e)
 {
-	cli_opt opts[] = { { "--json", false, false, NULL }, { "--max-frames", true, false, NULL } };
-	kcli c;
-	uint64_t va;
-	size_t maxf;
-	int rc = kcli_args("cxr", argc, argv, opts, 2, 2, 2, "expected FILE ADDR", &c);
-	if (rc != EXIT_GOOD)
-		return rc;
-	if (!parse_addr("cxr", c.ops[1], &va) || !parse_max("cxr", opts, 2, &maxf)) {
-		kcli_close(&c);
-		return EXIT_USAGE;
-	}
-	if ((rc = kcli_load("cxr", &c)) != EXIT_GOOD)
-		return rc;
 	dk_kcxr x;
-	dk_error e;
-	if (dk_kread_cxr(c.k, va, &x, &e) != DK_OK)
-		return kcli_fail("cxr", &c, e.message, EXIT_PROBLEMS);
-	kstack s;
-	kstack_open(&s, c.k, maxf);
-	if (cli_has(opts, 2, "--json")) {
+	if (dk_kread_cxr(c->k, va, &x, e) != DK_OK)
+		return EXIT_PROBLEMS;
+	if (js) {
 		json j;
-		kcli_json_begin(&j, &c);
+		kcli_json_begin(&j, c);
 		json_key(&j, "address");
 		json_hex(&j, va);
 		json_key(&j, "context_flags");
 		json_hex(&j, x.flags);
 		json_key(&j, "registers");
-		kstack_json_regs(&j, &s, &x.regs);
-		show_insn_and_stack(&s, &j, &x.regs);
+		kstack_json_regs(&j, s, &x.regs);
+		show_insn_and_stack(s, &j, &x.regs);
 		json_end_object(&j);
 		json_end(&j);
 	} else {
 		printf("CONTEXT at 0x%" PRIx64 " (%s, %zu bytes), ContextFlags %08x\n", va,
 		       dk_arch_name(x.arch), x.len, x.flags);
-		kstack_print_regs(&s, &x.regs, "");
-		show_insn_and_stack(&s, NULL, &x.regs);
+		kstack_print_regs(s, &x.regs, "");
+		show_insn_and_stack(s, NULL, &x.regs);
 	}
-	kstack_close(&s);
-	kcli_close(&c);
 	return EXIT_GOOD;
 }
 
-int cmd_trap(int argc, char **argv)
+static int show_trap(kcli *c, kstack *s, uint64_t va, bool js, dk_error *e)
 {
-	cli_opt opts[] = { { "--json", false, false, NULL }, { "--max-frames", true, false, NULL } };
-	kcli c;
-	uint64_t va;
-	size_t maxf;
-	int rc = kcli_args("trap", argc, argv, opts, 2, 2, 2, "expected FILE ADDR", &c);
-	if (rc != EXIT_GOOD)
-		return rc;
-	if (!parse_addr("trap", c.ops[1], &va) || !parse_max("trap", opts, 2, &maxf)) {
-		kcli_close(&c);
-		return EXIT_USAGE;
-	}
-	if ((rc = kcli_load("trap", &c)) != EXIT_GOOD)
-		return rc;
 	dk_ktrap t;
-	dk_error e;
-	if (dk_kread_trap(c.k, va, &t, &e) != DK_OK)
-		return kcli_fail("trap", &c, e.message, EXIT_PROBLEMS);
-	kstack s;
-	kstack_open(&s, c.k, maxf);
-	if (cli_has(opts, 2, "--json")) {
+	if (dk_kread_trap(c->k, va, &t, e) != DK_OK)
+		return EXIT_PROBLEMS;
+	if (js) {
 		json j;
-		kcli_json_begin(&j, &c);
+		kcli_json_begin(&j, c);
 		json_key(&j, "address");
 		json_hex(&j, va);
 		json_key(&j, "layout");
@@ -305,8 +284,8 @@ int cmd_trap(int argc, char **argv)
 		json_key(&j, "fields");
 		json_fields(&j, t.desc, t.raw, t.len, 0, "", true);
 		json_key(&j, "registers");
-		kstack_json_regs(&j, &s, &t.regs);
-		show_insn_and_stack(&s, &j, &t.regs);
+		kstack_json_regs(&j, s, &t.regs);
+		show_insn_and_stack(s, &j, &t.regs);
 		json_end_object(&j);
 		json_end(&j);
 	} else {
@@ -318,13 +297,15 @@ int cmd_trap(int argc, char **argv)
 			printf("  +0x%03x %-22s %s\n", t.desc->fields[i].offset, t.desc->fields[i].name, v);
 		}
 		printf("Registers:\n");
-		kstack_print_regs(&s, &t.regs, "  ");
-		show_insn_and_stack(&s, NULL, &t.regs);
+		kstack_print_regs(s, &t.regs, "  ");
+		show_insn_and_stack(s, NULL, &t.regs);
 	}
-	kstack_close(&s);
-	kcli_close(&c);
 	return EXIT_GOOD;
 }
+
+int cmd_exr(int argc, char **argv) { return record_cmd("exr", argc, argv, false, show_exr); }
+int cmd_cxr(int argc, char **argv) { return record_cmd("cxr", argc, argv, true, show_cxr); }
+int cmd_trap(int argc, char **argv) { return record_cmd("trap", argc, argv, true, show_trap); }
 
 /* "sp=0x..,fp=..,ip=.." into registers of the dump's architecture. */
 static bool parse_regs(const char *spec, dk_arch a, dk_regs *r)

@@ -729,7 +729,7 @@ static void test_kgen_corrupt(void **state)
 	}
 }
 #else
-/* TODO(kgen): KGEN_PATH is defined by tests/klists/CMakeLists.txt when
+/* KGEN_PATH is defined by tests/klists/CMakeLists.txt when
  * tests/gen/kgen.c exists; without it these tests skip. */
 static void test_kgen_profiles(void **state)
 {
