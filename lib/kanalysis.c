@@ -517,3 +517,67 @@ bool dk_kernel_recover_exception(dk_kernel *k, uint32_t code, const uint64_t par
 	add_text(out, "no trap frame with the exception address on the thread's stack");
 	return out->have_record;
 }
+
+static dk_status mread(dk_kernel *k, const dk_vmem *mem, uint64_t va, void *buf, size_t len)
+{
+	if (mem)
+		return mem->read(mem->ctx, va, buf, len);
+	return dk_kernel_read(k, va, buf, len, NULL);
+}
+
+bool dk_exception_from_pointers(dk_kernel *k, const dk_vmem *mem, uint64_t pointers_va,
+                                uint64_t expect_pc, const char *what, dk_kexception *out)
+{
+	memset(out, 0, sizeof *out);
+	unsigned w = dk_kernel_bits(k) == 32 ? 4 : 8;
+	uint64_t mask = w == 4 ? 0xFFFFFFFFu : ~0ull;
+	uint8_t b[16];
+	if (!pointers_va || mread(k, mem, pointers_va, b, 2 * w) != DK_OK)
+		return false;
+	uint64_t er = w == 4 ? dk_le32(b) : dk_le64(b);
+	uint64_t cx = w == 4 ? dk_le32(b + 4) : dk_le64(b + 8);
+	if (!er || !cx)
+		return false;
+	/* the record, decoded like dk_kread_exr */
+	dk_kexr *r = &out->record;
+	r->va = er;
+	r->bits = w * 8;
+	r->len = w == 4 ? 0x50 : 0x98;
+	if (mread(k, mem, er, r->raw, r->len) != DK_OK)
+		return false;
+	r->code = dk_le32(r->raw);
+	r->flags = dk_le32(r->raw + 4);
+	r->record = w == 4 ? dk_le32(r->raw + 8) : dk_le64(r->raw + 8);
+	r->address = w == 4 ? dk_le32(r->raw + 0xC) : dk_le64(r->raw + 0x10);
+	r->nparams = dk_le32(r->raw + (w == 4 ? 0x10 : 0x18));
+	for (unsigned i = 0; i < 15; i++)
+		r->info[i] = w == 4 ? dk_le32(r->raw + 0x14 + 4 * i) : dk_le64(r->raw + 0x20 + 8 * i);
+	dk_arch a = dk_kernel_arch(k);
+	size_t n = context_size(a);
+	uint8_t *c = calloc(1, n ? n : 1);
+	if (!n || !c) {
+		free(c);
+		return false;
+	}
+	dk_status st = mread(k, mem, cx, c, n);
+	if (st != DK_OK && a == DK_ARCH_X86 && mread(k, mem, cx, c, 0xCC) == DK_OK) {
+		n = 0xCC;
+		st = DK_OK;
+	}
+	if (st == DK_OK)
+		st = dk_regs_from_context(a, c, n, &out->regs);
+	free(c);
+	if (st != DK_OK || !dk_regs_pc(&out->regs))
+		return false;
+	if (expect_pc && (r->address & mask) != (expect_pc & mask) &&
+	    (dk_regs_pc(&out->regs) & mask) != (expect_pc & mask))
+		return false;
+	out->have_record = out->have_context = true;
+	out->record_va = er;
+	out->context_va = cx;
+	out->pointers_va = pointers_va;
+	out->exception_address = r->address;
+	snprintf(out->source, sizeof out->source, "%s: EXCEPTION_POINTERS at 0x%llx",
+	         what ? what : "exception filter argument", (unsigned long long)pointers_va);
+	return true;
+}

@@ -111,7 +111,421 @@ static void json_opt_string(json *j, const char *key, const char *v)
 		json_null(j);
 }
 
+static int cmp_kmod_base(const void *a, const void *b)
+{
+	const dk_kmodule *x = a, *y = b;
+	return x->base < y->base ? -1 : x->base > y->base;
+}
+
+/* ---- the user-mode pass (issue 5, story 2): a process whose thread
+ * called UnhandledExceptionFilter; its first argument is the
+ * EXCEPTION_POINTERS (analysis.md §4.3) ---- */
+
+typedef struct upass {
+	bool found;
+	char why[200];             /* when not found */
+	dk_kprocess proc;
+	dk_kthread thr;
+	dk_vas *vas;
+	dk_vmem mem;
+	dk_kmodule *umods;
+	dk_module *mods;
+	size_t nmods;
+	dk_ksyms *syms;
+	uint64_t trap_va;
+	dk_walk_result tr;         /* the thread's own walk, from its trap frame */
+	dk_frame *tframes;
+	size_t filter_index;
+	dk_kexception x;
+	dk_walk_result xr;         /* the walk from the recovered context */
+	dk_frame *xframes;
+	dk_insn insn;
+	bool have_insn;
+} upass;
+
+static const char *u_sym(upass *u, kstack *s, uint64_t va, char *buf, size_t size)
+{
+	dk_ksym ks;
+	if (u->syms && dk_ksyms_lookup(u->syms, va, &ks)) {
+		snprintf(buf, size, "%s", ks.text);
+		return buf;
+	}
+	return kstack_sym(s, va, buf, size);
+}
+
+static bool u_is_filter(upass *u, uint64_t pc)
+{
+	dk_ksym ks;
+	return u->syms && dk_ksyms_lookup(u->syms, pc, &ks) &&
+	       (!strcmp(ks.symbol, "UnhandledExceptionFilter") ||
+	        !strcmp(ks.symbol, "_UnhandledExceptionFilter@4"));
+}
+
+static void u_free(upass *u)
+{
+	if (u->syms)
+		dk_ksyms_close(u->syms);
+	if (u->vas)
+		dk_vas_free(u->vas);
+	free(u->umods);
+	free(u->mods);
+	free(u->tframes);
+	free(u->xframes);
+	u->syms = NULL;
+	u->vas = NULL;
+	u->umods = NULL;
+	u->mods = NULL;
+	u->tframes = u->xframes = NULL;
+}
+
+static void u_walk(upass *u, kstack *s, const dk_regs *start, dk_walk_result *r)
+{
+	dk_walk_input in;
+	memset(&in, 0, sizeof in);
+	in.arch = s->arch;
+	in.mem = &u->mem;
+	in.modules = u->mods;
+	in.nmodules = u->nmods;
+	in.start = *start;
+	in.start.arch = s->arch;
+	in.max_frames = s->max_frames;
+	r->count = 0;
+	r->stop_reason[0] = 0;
+	dk_error e;
+	if (dk_stackwalk(&in, r, &e) != DK_OK && !r->stop_reason[0])
+		snprintf(r->stop_reason, sizeof r->stop_reason, "%.120s", e.message);
+}
+
+/* Tries one process; true when a thread with the filter frame was found. */
+static bool u_try_process(kcli *c, kstack *s, const dk_kprocess *p, upass *u)
+{
+	memset(u, 0, sizeof *u);
+	u->proc = *p;
+	if (!p->peb || dk_kernel_process_vas(c->k, p, &u->vas, NULL) != DK_OK)
+		return false;
+	dk_vas_vmem(u->vas, &u->mem);
+	dk_walk_status ws;
+	size_t n = 0;
+	if (dk_kernel_user_modules(c->k, p, &u->umods, &n, &ws, NULL) != DK_OK || !n) {
+		u_free(u);
+		return false;
+	}
+	qsort(u->umods, n, sizeof *u->umods, cmp_kmod_base);
+	u->mods = calloc(n, sizeof *u->mods);
+	if (!u->mods) {
+		u_free(u);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		u->mods[i].base = u->umods[i].base;
+		u->mods[i].size = u->umods[i].size;
+		u->mods[i].name = u->umods[i].name;
+		u->mods[i].path = u->umods[i].path;
+	}
+	u->nmods = n;
+	if (dk_ksyms_open(c->k, p, &u->syms, NULL) != DK_OK)
+		u->syms = NULL;
+	u->tframes = calloc(s->max_frames, sizeof *u->tframes);
+	u->xframes = calloc(s->max_frames, sizeof *u->xframes);
+	if (!u->tframes || !u->xframes) {
+		u_free(u);
+		return false;
+	}
+	u->tr.frames = u->tframes;
+	u->xr.frames = u->xframes;
+	dk_kthread *th = NULL;
+	size_t nt = 0;
+	if (dk_kernel_threads(c->k, p->eprocess, &th, &nt, &ws, NULL) != DK_OK)
+		nt = 0;
+	/* the user-mode KTRAP_FRAME sits at the top of the kernel stack */
+	uint64_t tsize = s->arch == DK_ARCH_X86 ? 0x8C : 0x190;
+	for (size_t i = 0; i < nt; i++) {
+		if (!th[i].teb || !th[i].initial_stack)
+			continue;
+		dk_ktrap t;
+		uint64_t tva = th[i].initial_stack - tsize;
+		if (dk_kread_trap(c->k, tva, &t, NULL) != DK_OK || !t.user_mode)
+			continue;
+		u_walk(u, s, &t.regs, &u->tr);
+		for (size_t f = 0; f < u->tr.count; f++) {
+			if (!u_is_filter(u, u->tr.frames[f].pc))
+				continue;
+			char sym[300], what[400];
+			snprintf(what, sizeof what,
+			         "user-mode exception filter argument: first argument of %s (frame %zu of "
+			         "thread 0x%llx)",
+			         u_sym(u, s, u->tr.frames[f].pc, sym, sizeof sym), f,
+			         (unsigned long long)th[i].tid);
+			if (!dk_exception_from_pointers(c->k, &u->mem, u->tr.frames[f].args[0], 0, what,
+			                                &u->x))
+				continue;
+			u->thr = th[i];
+			u->trap_va = tva;
+			u->filter_index = f;
+			u->found = true;
+			u_walk(u, s, &u->x.regs, &u->xr);
+			uint64_t pc = dk_regs_pc(&u->x.regs);
+			uint8_t code[15];
+			for (size_t len = sizeof code; len > 0 && !u->have_insn; len--) {
+				dk_error e;
+				if (u->mem.read(u->mem.ctx, pc, code, len) == DK_OK)
+					u->have_insn = dk_disasm(s->arch, code, len, pc, &u->x.regs, &u->insn,
+					                         &e) == DK_OK;
+				if (u->mem.read(u->mem.ctx, pc, code, len) == DK_OK)
+					break;
+			}
+			free(th);
+			return true;
+		}
+	}
+	free(th);
+	u_free(u);
+	return false;
+}
+
+static bool u_process_matches(const dk_kprocess *p, const char *want)
+{
+	char *end;
+	unsigned long long v = strtoull(want, &end, 0);
+	if (*want && !*end)
+		return p->pid == v || p->eprocess == v;
+	return !strcasecmp(p->image_name, want);
+}
+
+/* --process P (pid, EPROCESS or image name), or else every process. */
+static void user_pass(kcli *c, kstack *s, const char *want, upass *u)
+{
+	memset(u, 0, sizeof *u);
+	dk_kprocess *ps = NULL;
+	size_t np = 0;
+	dk_walk_status ws;
+	if (dk_kernel_processes(c->k, &ps, &np, &ws, NULL) != DK_OK) {
+		snprintf(u->why, sizeof u->why, "the process list cannot be read");
+		return;
+	}
+	bool any = false;
+	for (size_t i = 0; i < np; i++) {
+		if (want && !u_process_matches(&ps[i], want))
+			continue;
+		any = true;
+		if (u_try_process(c, s, &ps[i], u))
+			break;
+	}
+	if (!u->found)
+		snprintf(u->why, sizeof u->why, "%s",
+		         want && !any ? "no such process"
+		                      : "no thread with UnhandledExceptionFilter on its user stack");
+	free(ps);
+}
+
+/* Values on the recovered stack that are named status codes. */
+static void u_codes(upass *u, kstack *s, json *j)
+{
+	for (size_t f = 0; f < u->xr.count; f++)
+		for (int a = 0; a < 4; a++) {
+			uint64_t v = u->xr.frames[f].args[a];
+			if (v < 0x80000000u || v > 0xFFFFFFFFu)
+				continue;
+			dk_code_meaning m[6];
+			size_t n = dk_code_meanings((uint32_t)v, m, 6);
+			if (!n || (!dk_hresult_name((uint32_t)v) && !dk_ntstatus_name((uint32_t)v)))
+				continue;
+			char sym[300];
+			u_sym(u, s, u->xr.frames[f].pc, sym, sizeof sym);
+			if (j) {
+				json_begin_object(j);
+				json_key(j, "value");
+				json_hex(j, v);
+				json_key(j, "frame");
+				json_u64(j, f);
+				json_key(j, "argument");
+				json_u64(j, (uint64_t)a + 1);
+				json_key(j, "function");
+				json_string(j, sym);
+				json_key(j, "names");
+				json_begin_array(j);
+				for (size_t k = 0; k < n; k++) {
+					char t[160];
+					snprintf(t, sizeof t, "%s %s", m[k].kind, m[k].name);
+					json_string(j, t);
+				}
+				json_end_array(j);
+				json_end_object(j);
+			} else {
+				printf("  %08llx = ", (unsigned long long)v);
+				for (size_t k = 0; k < n; k++)
+					printf("%s%s %s", k ? ", " : "", m[k].kind, m[k].name);
+				printf("  (argument %d of %s, frame %zu)\n", a + 1, sym, f);
+			}
+		}
+}
+
+static void u_print_stack(upass *u, kstack *s, const dk_walk_result *r)
+{
+	/* kstack_print with user symbols: swap the symbolizer for the call */
+	dk_ksyms *ks = s->syms;
+	dk_module *km = s->mods;
+	size_t kn = s->nmods;
+	s->syms = u->syms ? u->syms : ks;
+	s->mods = u->mods;
+	s->nmods = u->nmods;
+	kstack_print(s, r, "  ");
+	s->syms = ks;
+	s->mods = km;
+	s->nmods = kn;
+}
+
+static void u_json_stack(json *j, upass *u, kstack *s, const dk_walk_result *r)
+{
+	dk_ksyms *ks = s->syms;
+	dk_module *km = s->mods;
+	size_t kn = s->nmods;
+	s->syms = u->syms ? u->syms : ks;
+	s->mods = u->mods;
+	s->nmods = u->nmods;
+	kstack_json(j, s, r);
+	s->syms = ks;
+	s->mods = km;
+	s->nmods = kn;
+}
+
+static void u_text(upass *u, kstack *s, kcli *c)
+{
+	char a[24], sym[300];
+	printf("\nUser-mode exception: process %s (pid %llu), thread 0x%llx (tid 0x%llx)\n",
+	       u->proc.image_name, (unsigned long long)u->proc.pid,
+	       (unsigned long long)u->thr.ethread, (unsigned long long)u->thr.tid);
+	printf("  Found via the %s\n", u->x.source);
+	printf("  Thread's stack from its user-mode trap frame at %s:\n",
+	       kcli_addr(c, u->trap_va, a, sizeof a));
+	u_print_stack(u, s, &u->tr);
+	const char *cn = dk_exception_code_name(u->x.record.code);
+	char reason[200];
+	dk_crash_reason(u->x.record.code, u->x.record.nparams < 15 ? u->x.record.nparams : 15,
+	                u->x.record.info, reason, sizeof reason);
+	printf("  Exception record at %s:\n", kcli_addr(c, u->x.record_va, a, sizeof a));
+	printf("    ExceptionAddress: %s (%s)\n", kcli_addr(c, u->x.record.address, a, sizeof a),
+	       u_sym(u, s, u->x.record.address, sym, sizeof sym));
+	printf("    ExceptionCode: %08x (%s)  Flags: %08x  Parameters: %u\n", u->x.record.code,
+	       cn ? cn : "unknown", u->x.record.flags, u->x.record.nparams);
+	for (uint32_t i = 0; i < u->x.record.nparams && i < 15; i++)
+		printf("    Parameter[%u]: %s\n", i, kcli_addr(c, u->x.record.info[i], a, sizeof a));
+	printf("    Crash reason: %s\n", reason);
+	printf("  Context record at %s:\n", kcli_addr(c, u->x.context_va, a, sizeof a));
+	kstack_print_regs(s, &u->x.regs, "    ");
+	if (u->have_insn)
+		printf("\n  Instruction at the context's pc:\n    %s: %s\n",
+		       u_sym(u, s, u->insn.va, sym, sizeof sym), u->insn.text);
+	printf("\n  Stack from the exception context:\n");
+	u_print_stack(u, s, &u->xr);
+	printf("\n  Status codes on that stack:\n");
+	u_codes(u, s, NULL);
+}
+
+static void u_json(json *j, upass *u, kstack *s)
+{
+	char sym[300];
+	json_key(j, "user_exception");
+	if (!u->found) {
+		json_null(j);
+		return;
+	}
+	json_begin_object(j);
+	json_key(j, "process");
+	json_string(j, u->proc.image_name);
+	json_key(j, "pid");
+	json_u64(j, u->proc.pid);
+	json_key(j, "eprocess");
+	json_hex(j, u->proc.eprocess);
+	json_key(j, "thread");
+	json_hex(j, u->thr.ethread);
+	json_key(j, "tid");
+	json_u64(j, u->thr.tid);
+	json_key(j, "source");
+	json_string(j, u->x.source);
+	json_key(j, "trap_frame_address");
+	json_hex(j, u->trap_va);
+	json_key(j, "thread_stack");
+	u_json_stack(j, u, s, &u->tr);
+	json_key(j, "exception_pointers");
+	json_hex(j, u->x.pointers_va);
+	json_key(j, "exception_address");
+	json_hex(j, u->x.record.address);
+	json_key(j, "exception_symbol");
+	json_string(j, u_sym(u, s, u->x.record.address, sym, sizeof sym));
+	json_key(j, "record");
+	json_begin_object(j);
+	json_key(j, "address");
+	json_hex(j, u->x.record_va);
+	json_key(j, "exception_code");
+	json_hex(j, u->x.record.code);
+	const char *cn = dk_exception_code_name(u->x.record.code);
+	json_opt_string(j, "exception_name", cn);
+	json_key(j, "exception_flags");
+	json_hex(j, u->x.record.flags);
+	json_key(j, "parameters");
+	json_begin_array(j);
+	for (uint32_t i = 0; i < u->x.record.nparams && i < 15; i++)
+		json_hex(j, u->x.record.info[i]);
+	json_end_array(j);
+	json_end_object(j);
+	json_key(j, "context_address");
+	json_hex(j, u->x.context_va);
+	json_key(j, "registers");
+	kstack_json_regs(j, s, &u->x.regs);
+	json_key(j, "instruction");
+	if (u->have_insn) {
+		json_begin_object(j);
+		json_key(j, "address");
+		json_hex(j, u->insn.va);
+		json_key(j, "text");
+		json_string(j, u->insn.text);
+		json_key(j, "symbol");
+		json_string(j, u_sym(u, s, u->insn.va, sym, sizeof sym));
+		json_end_object(j);
+	} else {
+		json_null(j);
+	}
+	json_key(j, "stack");
+	u_json_stack(j, u, s, &u->xr);
+	json_key(j, "status_codes");
+	json_begin_array(j);
+	u_codes(u, s, j);
+	json_end_array(j);
+	json_end_object(j);
+}
+
+/* The exception filter frames of the bugchecking thread whose first
+ * argument is an EXCEPTION_POINTERS (analysis.md §4.3 (a)). */
+static bool filter_frame(kcli *c, kstack *s, const dk_walk_result *r, uint64_t expect,
+                         dk_kexception *out)
+{
+	static const char *const filters[] = { "PspUnhandledExceptionInSystemThread" };
+	for (size_t i = 0; r && i < r->count; i++) {
+		dk_ksym ks;
+		if (!s->syms || !dk_ksyms_lookup(s->syms, r->frames[i].pc, &ks))
+			continue;
+		for (size_t f = 0; f < sizeof filters / sizeof filters[0]; f++) {
+			if (!strstr(ks.symbol, filters[f]))
+				continue;
+			char what[400];
+			snprintf(what, sizeof what,
+			         "exception filter argument: first argument of %s (frame %zu of the "
+			         "bugchecking thread)",
+			         ks.text, i);
+			if (dk_exception_from_pointers(c->k, NULL, r->frames[i].args[0], expect, what, out))
+				return true;
+		}
+	}
+	return false;
+}
+
 int analyze_kernel_dump(const char *path, bool js, size_t max_frames)
+{
+	return analyze_kernel_dump_ex(path, js, max_frames, NULL);
+}
+
+int analyze_kernel_dump_ex(const char *path, bool js, size_t max_frames, const char *process)
 {
 	kcli c;
 	int rc = kcli_open("analyze", path, &c);
@@ -136,6 +550,19 @@ int analyze_kernel_dump(const char *path, bool js, size_t max_frames)
 
 	dk_kexception x;
 	dk_kernel_recover_exception(c.k, code, p, thread, &x);
+	/* an exception filter on the bugchecking thread's stack names the
+	 * EXCEPTION_POINTERS better than a scan does */
+	if (strncmp(x.source, "parameter", 9) != 0 && ncs && cs[0].have) {
+		dk_kexception fx;
+		if (filter_frame(&c, &s, &cs[0].r, x.exception_address, &fx))
+			x = fx;
+	}
+	/* the user-mode pass: asked for, or a manual crash (story 2) */
+	upass u;
+	memset(&u, 0, sizeof u);
+	bool want_user = process || code == 0xE2 || code == 0xDEADDEAD;
+	if (want_user)
+		user_pass(&c, &s, process, &u);
 	dk_frame *xframes = NULL;
 	dk_walk_result xr = { NULL, 0, "" };
 	dk_insn insn;
@@ -160,6 +587,23 @@ int analyze_kernel_dump(const char *path, bool js, size_t max_frames)
 	                                                                                 : NULL;
 	char cause[400];
 	probable_cause(&s, &x, crash, p, e, cause, sizeof cause);
+	if (want_user && u.found && (code == 0xE2 || code == 0xDEADDEAD)) {
+		/* a forced crash: the culprit is the process's own code */
+		static const char *const sys[] = { "ntdll.dll", "kernel32.dll", "kernelbase.dll",
+			                           "msvcrt.dll", "user32.dll" };
+		for (size_t i = 0; i < u.xr.count; i++) {
+			int m = dk_module_find(u.mods, u.nmods, u.xr.frames[i].pc);
+			bool is_sys = m < 0;
+			for (size_t k = 0; m >= 0 && k < sizeof sys / sizeof sys[0]; k++)
+				is_sys |= !strcasecmp(u.mods[m].name, sys[k]);
+			if (is_sys)
+				continue;
+			char us[300];
+			snprintf(cause, sizeof cause, "%s (%s)", u.mods[m].name,
+			         u_sym(&u, &s, u.xr.frames[i].pc, us, sizeof us));
+			break;
+		}
+	}
 	char reason[200] = "";
 	if (x.have_record)
 		dk_crash_reason(x.record.code, x.record.nparams < 15 ? x.record.nparams : 15,
@@ -293,6 +737,8 @@ int analyze_kernel_dump(const char *path, bool js, size_t max_frames)
 			json_end_object(&j);
 		}
 		json_end_array(&j);
+		if (want_user)
+			u_json(&j, &u, &s);
 		json_opt_string(&j, "probably_caused_by", cause);
 		kcli_json_notes(&j, &c);
 		json_end_object(&j);
@@ -355,6 +801,10 @@ int analyze_kernel_dump(const char *path, bool js, size_t max_frames)
 			kstack_print_regs(&s, &cs[i].regs, "  ");
 			kstack_print(&s, &cs[i].r, "  ");
 		}
+		if (want_user && u.found)
+			u_text(&u, &s, &c);
+		else if (want_user)
+			printf("\nUser-mode exception: none found (%s)\n", u.why);
 		printf("\nProbably caused by: %s\n", cause[0] ? cause : "unknown");
 		kcli_notes("analyze", &c);
 	}
@@ -362,6 +812,7 @@ int analyze_kernel_dump(const char *path, bool js, size_t max_frames)
 		free(cs[i].frames);
 	free(cs);
 	free(xframes);
+	u_free(&u);
 	kstack_close(&s);
 	kcli_close(&c);
 	return EXIT_GOOD;

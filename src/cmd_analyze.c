@@ -16,13 +16,16 @@
 #include <dmpkit/status.h>
 #include <dmpkit/symfile.h>
 
+#include "analyze_summary.h"
 #include "cli.h"
 #include "kstack.h"
 
 void help_analyze(FILE *f)
 {
 	fprintf(f,
-	        "Usage: dmpkit analyze [--json] [--symbols DIR]... [--brief] [--max-frames N] FILE\n"
+	        "Usage: dmpkit analyze [--json] [--symbols DIR]... [--brief] [--max-frames N]\n"
+	        "                      [--process P] FILE\n"
+	        "       dmpkit analyze --summary [--symbols DIR]... DIR|FILE...\n"
 	        "\n"
 	        "Explain a crash.  For a user-mode minidump (MDMP): the crash reason\n"
 	        "(exception code named: access violation read/write/execute with the\n"
@@ -43,9 +46,17 @@ void help_analyze(FILE *f)
 	        "                  (repeatable)\n"
 	        "  --brief         only the crashing thread's stack (text output)\n"
 	        "  --max-frames N  at most N frames per thread (default 256)\n"
+	        "  --summary       one JSON line per dump (every regular file below each DIR),\n"
+	        "                  in input order: bugcheck or exception, faulting module and\n"
+	        "                  symbol, and a bucket id shared by crashes at the same place;\n"
+	        "                  two worker processes when there are two CPUs\n"
+	        "  --process P     kernel dumps: also recover a user-mode exception in process\n"
+	        "                  P (PID, EPROCESS address or image name) from the\n"
+	        "                  UnhandledExceptionFilter frame of one of its threads (done\n"
+	        "                  by itself for manually initiated crashes)\n"
 	        "\n"
 	        "Exit status: 0 analyzed, 1 the file is damaged or not a dump dmpkit can\n"
-	        "analyze, 2 usage or I/O error.\n");
+	        "analyze (--summary: some file was not analyzed), 2 usage or I/O error.\n");
 }
 
 typedef struct analysis {
@@ -806,7 +817,9 @@ int cmd_analyze(int argc, char **argv)
 {
 	cli_opt opts[] = { { "--json", false, false, NULL },
 	                   { "--brief", false, false, NULL },
-	                   { "--max-frames", true, false, NULL } };
+	                   { "--max-frames", true, false, NULL },
+	                   { "--summary", false, false, NULL },
+	                   { "--process", true, false, NULL } };
 	const size_t no = sizeof opts / sizeof opts[0];
 	/* --symbols may repeat: collect it before the generic parser */
 	const char **symdirs = calloc((size_t)argc + 1, sizeof *symdirs);
@@ -832,14 +845,20 @@ int cmd_analyze(int argc, char **argv)
 	}
 	if (!cli_parse("analyze", nrest, rest, opts, no, ops, &n))
 		goto out;
-	if (n != 1) {
-		cli_usage_error("analyze", "expected one dump file");
+	bool summary = cli_has(opts, no, "--summary");
+	if (summary ? n < 1 : n != 1) {
+		cli_usage_error("analyze", summary ? "expected dump files or directories"
+		                                   : "expected one dump file");
 		goto out;
 	}
 	uint64_t maxf = 256;
 	const char *mf = cli_value(opts, no, "--max-frames");
 	if (mf && (!cli_parse_u64(mf, &maxf) || maxf == 0 || maxf > 100000)) {
 		cli_usage_error("analyze", "--max-frames takes a number from 1 to 100000");
+		goto out;
+	}
+	if (summary) {
+		rc = analyze_summary(ops, n, symdirs, nsym, (size_t)maxf);
 		goto out;
 	}
 	FILE *f = fopen(ops[0], "rb");
@@ -854,7 +873,8 @@ int cmd_analyze(int argc, char **argv)
 		rc = analyze_minidump(ops[0], cli_has(opts, no, "--json"), cli_has(opts, no, "--brief"),
 		                      symdirs, nsym, (size_t)maxf);
 	else
-		rc = analyze_kernel_dump(ops[0], cli_has(opts, no, "--json"), (size_t)maxf);
+		rc = analyze_kernel_dump_ex(ops[0], cli_has(opts, no, "--json"), (size_t)maxf,
+		                            cli_value(opts, no, "--process"));
 out:
 	free(symdirs);
 	free(rest);

@@ -46,5 +46,8 @@ bool kstack_cpu_regs(kstack *s, dk_kdump *dump, const dk_kcpu *cpu, dk_regs *r,
                      const char **from);
 /* dmpkit analyze on a kernel dump (analyze_kernel.c). */
 int analyze_kernel_dump(const char *path, bool js, size_t max_frames);
+/* The same, with `process` (pid, EPROCESS or image name; NULL: none) for
+ * the user-mode pass (analyze --process P). */
+int analyze_kernel_dump_ex(const char *path, bool js, size_t max_frames, const char *process);
 
 #endif

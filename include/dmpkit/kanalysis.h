@@ -93,6 +93,14 @@ typedef struct dk_kexception {
 bool dk_kernel_recover_exception(dk_kernel *k, uint32_t code, const uint64_t params[4],
                                  uint64_t thread, dk_kexception *out);
 
+/* The exception and context an EXCEPTION_POINTERS at `pointers_va` points
+ * to (an exception filter's first argument, e.g. PspUnhandledExceptionInSystemThread
+ * or UnhandledExceptionFilter).  `mem` reads the address space (NULL: the
+ * kernel's); when expect_pc is not 0 the record's ExceptionAddress or the
+ * context's pc must equal it.  `what` goes into out->source. */
+bool dk_exception_from_pointers(dk_kernel *k, const dk_vmem *mem, uint64_t pointers_va,
+                                uint64_t expect_pc, const char *what, dk_kexception *out);
+
 /* The kernel stack bounds of a KTHREAD from the profile's offsets
  * (limit, initial stack); false when unknown. */
 bool dk_kthread_stack(dk_kernel *k, uint64_t kthread, uint64_t *limit, uint64_t *top);

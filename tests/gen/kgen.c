@@ -583,7 +583,7 @@ typedef struct {
     int user;
 } mod_t;
 
-#define MAXEXP 12
+#define MAXEXP 16
 typedef struct {
     const char *mod;
     const char *name;
@@ -876,13 +876,20 @@ typedef struct {
     int raw, encoded, layout, force;
     unsigned procs, tpp, mods, cpus;
     unsigned pad_mib; /* extra zero memory above the image, written sparse */
+    int story;        /* STORY_* (KGEN.md "Stories") */
 } opts_t;
+
+enum { STORY_NONE, STORY_FILTER, STORY_TRAP, STORY_SERVICE };
+static const char *const g_story_names[] = {"none", "filter", "trap", "service"};
+#define STORY_FAULT_OFF 9          /* MyDrvInner+9: F6 47 1D 08 */
+#define STORY_K32_BASE 0x77E40000u /* kernel32.dll on Windows Server 2003 */
 
 static void usage(FILE *f)
 {
     fputs("usage: kgen OUTPUT --profile NAME [--format dmp|raw] [--encoded-kdbg]\n"
           "            [--processes N] [--threads-per-process N] [--modules N] [--cpus N]\n"
-          "            [--pad-mib N] [--print-layout] [--force]\n"
+          "            [--pad-mib N] [--story filter|trap|service] [--print-layout] [--force]\n"
+          "--story writes the stack contents of a crash story (w2003_x86 only, KGEN.md)\n"
           "--pad-mib N adds N MiB of zero physical memory (a third run, sparse in the\n"
           "file) above the populated pages, for multi-GiB benchmarks\n"
           "profiles: w2003_x86 (x86, 2-level, build 3790), w7_x86_pae (PAE, 7601),\n"
@@ -928,7 +935,13 @@ static void parse(opts_t *o, int argc, char **argv)
             o->cpus = num_arg(a, NEXT(), 1, 32);
         else if (!strcmp(a, "--pad-mib"))
             o->pad_mib = num_arg(a, NEXT(), 0, 1u << 20);
-        else if (!strcmp(a, "--print-layout"))
+        else if (!strcmp(a, "--story")) {
+            const char *v = NEXT();
+            o->story = !strcmp(v, "filter") ? STORY_FILTER : !strcmp(v, "trap") ? STORY_TRAP
+                       : !strcmp(v, "service") ? STORY_SERVICE : -1;
+            if (o->story < 0)
+                die("--story: filter, trap or service");
+        } else if (!strcmp(a, "--print-layout"))
             o->layout = 1;
         else if (!strcmp(a, "--force"))
             o->force = 1;
@@ -957,6 +970,12 @@ static void parse(opts_t *o, int argc, char **argv)
     if (o->cpus > o->procs * o->tpp)
         die("--cpus must not exceed the number of threads");
     PS = P->x64 ? 8 : 4;
+    if (o->story && strcmp(P->name, "w2003_x86"))
+        die("--story needs the w2003_x86 profile");
+    if ((o->story == STORY_FILTER || o->story == STORY_TRAP) && o->mods < 3)
+        die("--story %s needs --modules 3 or more (mydrv.sys)", g_story_names[o->story]);
+    if (o->story == STORY_SERVICE && o->procs < 2)
+        die("--story service needs --processes 2 or more");
 }
 
 /* ------------------------------------------------------------------ */
@@ -967,7 +986,8 @@ typedef struct {
     char name[24];
     space_t sp;
     heap_t uheap;
-    mod_t exe, ntdll;
+    mod_t exe, ntdll, k32; /* k32: kernel32.dll, --story service's svc.exe only */
+    int svc;
     unsigned nthreads;
 } proc_t;
 
@@ -1016,6 +1036,421 @@ static uint64_t kx(uint64_t v) { return P->x64 ? v : (uint64_t)(int64_t)(int32_t
 static const char *const g_pnames[] = {"System", "smss.exe", "csrss.exe", "wininit.exe",
                                        "services.exe", "lsass.exe", "svchost.exe",
                                        "explorer.exe"};
+
+
+/* ------------------------------------------------------------------ */
+/* crash stories (--story, KGEN.md "Stories"): the stack contents that   */
+/* issue 5's two user stories leave behind, x86 NT 5.2 layouts          */
+
+#define STORY_MAXF 8
+static struct {
+    int kind;
+    uint64_t exc_addr, code, record, context, pointers, trap;
+    uint64_t eip, esp, ebp, edi;
+    char insn_bytes[32];
+    char frames[STORY_MAXF][96]; /* the walk from the recovered context */
+    unsigned nframes;
+    char cpu0[STORY_MAXF][96];   /* the first frames of CPU 0's walk */
+    unsigned ncpu0;
+    /* service */
+    uint64_t pid, tid, ethread, status, uef_frame;
+    const char *process;
+} g_story;
+
+static void wcall(const space_t *s, uint64_t at, uint64_t target)
+{
+    uint8_t b[5] = {0xE8};
+    put32(b + 1, (uint32_t)(target - (at + 5)));
+    vwrite(s, at, b, 5);
+}
+
+static void sframe(char *buf, const char *mod, const char *fn, uint64_t off)
+{
+    snprintf(buf, 96, "%s!%s+0x%llx", mod, fn, (unsigned long long)off);
+}
+
+/* an x86 CONTEXT (0x2CC, [T1 "CONTEXT"]) */
+static void ctx86(uint8_t *c, uint32_t flags, uint64_t eip, uint64_t esp, uint64_t ebp, uint64_t eax,
+                  uint64_t esi, uint64_t edi, int user)
+{
+    memset(c, 0, 0x2CC);
+    put32(c + 0x00, flags);
+    put32(c + 0x8C, user ? 0 : 0);
+    put32(c + 0x90, user ? 0x3B : 0x30);
+    put32(c + 0x94, 0x23);
+    put32(c + 0x98, 0x23);
+    put32(c + 0x9C, edi);
+    put32(c + 0xA0, esi);
+    put32(c + 0xB0, eax);
+    put32(c + 0xB4, ebp);
+    put32(c + 0xB8, eip);
+    put32(c + 0xBC, user ? 0x1B : 0x08);
+    put32(c + 0xC0, user ? 0x246 : 0x10246);
+    put32(c + 0xC4, esp);
+    put32(c + 0xC8, user ? 0x23 : 0x10);
+}
+
+#define STORY_DEVOBJ 0x89A3C0E8u /* the DEVICE_OBJECT MyDrvDispatch got (never read) */
+
+/* filter and trap: mydrv!MyDrvDispatch -> MyDrvOuter -> MyDrvInner, which
+ * faults on `test byte ptr [edi+1Dh],8` with edi = 0 (analysis.md §1.1).
+ * Returns CPU 0's pc/sp/ebp: nt!KeBugCheckEx after its prologue. */
+static void story_kernel(int story, uint64_t *cpc, uint64_t *csp, uint64_t *cebp)
+{
+    const space_t *S = &g_sys;
+    uint64_t inner = exp_addr("mydrv.sys", "MyDrvInner"), outer = exp_addr("mydrv.sys", "MyDrvOuter"),
+             disp = exp_addr("mydrv.sys", "MyDrvDispatch"), kbe = exp_addr("ntoskrnl.exe", "KeBugCheckEx");
+    /* mov edi,edi; push ebp; mov ebp,esp; push edi; mov edi,[ebp+8];
+       test byte ptr [edi+1Dh],8; je +2; xor eax,eax; pop edi; pop ebp; ret 4 */
+    static const uint8_t ci[] = {0x8B, 0xFF, 0x55, 0x8B, 0xEC, 0x57, 0x8B, 0x7D, 0x08, 0xF6, 0x47,
+                                 0x1D, 0x08, 0x74, 0x02, 0x33, 0xC0, 0x5F, 0x5D, 0xC2, 0x04, 0x00};
+    /* ...; push [ebp+8] / [ebp+0Ch]; call; pop ebp; ret */
+    static const uint8_t co[] = {0x8B, 0xFF, 0x55, 0x8B, 0xEC, 0xFF, 0x75, 0x08, 0xE8, 0, 0, 0, 0,
+                                 0x5D, 0xC2, 0x04, 0x00};
+    static const uint8_t cd[] = {0x8B, 0xFF, 0x55, 0x8B, 0xEC, 0xFF, 0x75, 0x0C, 0xE8, 0, 0, 0, 0,
+                                 0x5D, 0xC2, 0x08, 0x00};
+    vwrite(S, inner, ci, sizeof ci);
+    vwrite(S, outer, co, sizeof co);
+    wcall(S, outer + 8, inner);
+    vwrite(S, disp, cd, sizeof cd);
+    wcall(S, disp + 8, outer);
+    uint64_t fault = inner + STORY_FAULT_OFF;
+    snprintf(g_story.insn_bytes, sizeof g_story.insn_bytes, "f6471d08");
+
+    /* the driver's frames, at the top of CPU 0's thread's kernel stack */
+    thr_t *t = &g_thr[0];
+    uint64_t T = t->istack - 0x20;
+    uint64_t d = T - 0x40, ob = d - 0xC, ib = ob - 0xC;
+    vw32(S, d, 0);               /* end of the EBP chain */
+    vw32(S, d + 4, 0);
+    vw32(S, d + 8, STORY_DEVOBJ);
+    vw32(S, d + 0xC, 0);         /* the NULL that travels down */
+    vw32(S, d - 4, 0);           /* MyDrvOuter's argument */
+    vw32(S, d - 8, disp + 13);
+    vw32(S, ob, d);
+    vw32(S, ob - 4, 0);          /* MyDrvInner's argument */
+    vw32(S, ob - 8, outer + 13);
+    vw32(S, ib, ob);
+    vw32(S, ib - 4, 1);          /* MyDrvInner's saved edi */
+    g_story.exc_addr = fault;
+    g_story.code = 0xC0000005u;
+    g_story.eip = fault;
+    g_story.esp = ib - 4;
+    g_story.ebp = ib;
+    g_story.edi = 0;
+    sframe(g_story.frames[0], "mydrv", "MyDrvInner", STORY_FAULT_OFF);
+    sframe(g_story.frames[1], "mydrv", "MyDrvOuter", 13);
+    sframe(g_story.frames[2], "mydrv", "MyDrvDispatch", 13);
+    g_story.nframes = 3;
+
+    uint64_t kb;
+    if (story == STORY_FILTER) {
+        uint64_t psp = exp_addr("ntoskrnl.exe", "PspUnhandledExceptionInSystemThread"),
+                 sts = exp_addr("ntoskrnl.exe", "PspSystemThreadStartup");
+        /* mov eax,[ebp+8]; mov ecx,[eax]; push [ecx+18h]; push [ecx+14h];
+           push [ecx+0Ch]; push [ecx]; push 1Eh; call KeBugCheckEx */
+        static const uint8_t cp[] = {0x8B, 0xFF, 0x55, 0x8B, 0xEC, 0x8B, 0x45, 0x08, 0x8B, 0x08, 0xFF,
+                                     0x71, 0x18, 0xFF, 0x71, 0x14, 0xFF, 0x71, 0x0C, 0xFF, 0x31, 0x6A,
+                                     0x1E, 0xE8, 0, 0, 0, 0, 0x5D, 0xC2, 0x04, 0x00};
+        vwrite(S, psp, cp, sizeof cp);
+        wcall(S, psp + 23, kbe);
+        /* the __except filter: push [ebp+8] (GetExceptionInformation()); call */
+        vwrite(S, sts, co, sizeof co);
+        wcall(S, sts + 8, psp);
+        uint64_t R = T - 0x100, C = T - 0x400, EP = T - 0x420, sb = T - 0x440, pb = sb - 0xC;
+        kb = pb - 0x1C;
+        uint8_t er[0x50] = {0};
+        put32(er + 0x00, 0xC0000005u);
+        put32(er + 0x0C, fault);
+        put32(er + 0x10, 2);
+        put32(er + 0x14, 0);    /* read */
+        put32(er + 0x18, 0x1D); /* the address read: edi + 1Dh */
+        vwrite(S, R, er, sizeof er);
+        uint8_t cx[0x2CC];
+        ctx86(cx, 0x10017, fault, ib - 4, ib, 0, STORY_DEVOBJ, 0, 0);
+        vwrite(S, C, cx, sizeof cx);
+        vw32(S, EP, R);
+        vw32(S, EP + 4, C);
+        vw32(S, sb, 0);
+        vw32(S, sb + 4, 0);
+        vw32(S, sb + 8, EP);
+        vw32(S, sb - 4, EP);
+        vw32(S, sb - 8, sts + 13);
+        vw32(S, pb, sb);
+        vw32(S, pb - 4, 0x1D);
+        vw32(S, pb - 8, 0);
+        vw32(S, pb - 0xC, fault);
+        vw32(S, pb - 0x10, 0xC0000005u);
+        vw32(S, pb - 0x14, 0x1E);
+        vw32(S, pb - 0x18, psp + 28);
+        vw32(S, kb, pb);
+        g_story.record = R;
+        g_story.context = C;
+        g_story.pointers = EP;
+        sframe(g_story.cpu0[1], "nt", "PspUnhandledExceptionInSystemThread", 28);
+        sframe(g_story.cpu0[2], "nt", "PspSystemThreadStartup", 13);
+    } else {
+        uint64_t kde = exp_addr("ntoskrnl.exe", "KiDispatchException"),
+                 kt = exp_addr("ntoskrnl.exe", "KiTrap0E");
+        /* sub esp,44h; push 1Dh; push 0; push [ebp+10h]; push C0000005h;
+           push 1Eh; call KeBugCheckEx; leave; ret 14h */
+        static const uint8_t ck[] = {0x8B, 0xFF, 0x55, 0x8B, 0xEC, 0x83, 0xEC, 0x44, 0x6A, 0x1D,
+                                     0x6A, 0x00, 0xFF, 0x75, 0x10, 0x68, 0x05, 0x00, 0x00, 0xC0,
+                                     0x6A, 0x1E, 0xE8, 0, 0, 0, 0, 0xC9, 0xC2, 0x14, 0x00};
+        vwrite(S, kde, ck, sizeof ck);
+        wcall(S, kde + 22, kbe);
+        /* mov ebp,esp (the trap frame); push 0; push 0; push ebp; call; mov esp,ebp; ret */
+        static const uint8_t ct[] = {0x8B, 0xEC, 0x6A, 0x00, 0x6A, 0x00, 0x55, 0xE8, 0, 0, 0, 0,
+                                     0x8B, 0xE5, 0xC3};
+        vwrite(S, kt, ct, sizeof ct);
+        wcall(S, kt + 7, kde);
+        /* KTRAP_FRAME (x86 NT 5.2, 0x8C) of the kernel-mode page fault: the
+           CPU pushed no ESP/SS, so HardwareEsp (+0x74) and above are the
+           interrupted stack (analysis.md §2.4, §4.3: 0x23 0x23 - 0x34) */
+        uint64_t TF = ib - 0x78;
+        uint8_t tf[0x74] = {0};
+        put32(tf + 0x00, ib);     /* DbgEbp */
+        put32(tf + 0x04, fault);  /* DbgEip */
+        put32(tf + 0x34, 0x23);   /* SegEs */
+        put32(tf + 0x38, 0x23);   /* SegDs */
+        put32(tf + 0x3C, 0x1);    /* Edx */
+        put32(tf + 0x40, 0x2);    /* Ecx */
+        put32(tf + 0x4C, 0xFFFFFFFFu); /* ExceptionList */
+        put32(tf + 0x50, 0x30);   /* SegFs */
+        put32(tf + 0x54, 0);      /* Edi */
+        put32(tf + 0x58, STORY_DEVOBJ); /* Esi */
+        put32(tf + 0x60, ib);     /* Ebp */
+        put32(tf + 0x64, 0);      /* ErrCode: read, page not present */
+        put32(tf + 0x68, fault);  /* Eip */
+        put32(tf + 0x6C, 0x08);   /* SegCs */
+        put32(tf + 0x70, 0x10246); /* EFlags */
+        vwrite(S, TF, tf, sizeof tf);
+        uint64_t x = TF - 0x14;
+        vw32(S, TF - 4, 0);
+        vw32(S, TF - 8, 0);
+        vw32(S, TF - 0xC, TF);
+        vw32(S, TF - 0x10, kt + 12);
+        vw32(S, x, TF);
+        vw32(S, x - 0x48, 0x1D);
+        vw32(S, x - 0x4C, 0);
+        vw32(S, x - 0x50, fault);
+        vw32(S, x - 0x54, 0xC0000005u);
+        vw32(S, x - 0x58, 0x1E);
+        vw32(S, x - 0x5C, kde + 27);
+        kb = x - 0x60;
+        vw32(S, kb, x);
+        g_story.trap = TF;
+        sframe(g_story.cpu0[1], "nt", "KiDispatchException", 27);
+        sframe(g_story.cpu0[2], "nt", "KiTrap0E", 12);
+    }
+    sframe(g_story.cpu0[0], "nt", "KeBugCheckEx", 5);
+    g_story.ncpu0 = 3;
+    *cpc = kbe + 5;
+    *csp = kb;
+    *cebp = kb;
+}
+
+/* service: svc.exe's first thread.  svc!SvcWorker called
+ * _com_raise_error(E_POINTER), which threw a _com_error (C++ exception
+ * 0xE06D7363 through kernel32!RaiseException); nothing caught it, so
+ * kernel32!BaseThreadStart's filter called UnhandledExceptionFilter, which
+ * waits (the "Runtime Error!" box) in ntdll!NtWaitForSingleObject. */
+static void story_service(unsigned kproc)
+{
+    proc_t *pr = &g_procs[kproc];
+    const space_t *U = &pr->sp;
+    thr_t *t = NULL;
+    for (unsigned i = 0; i < g_nthr && !t; i++)
+        if (g_thr[i].proc == kproc)
+            t = &g_thr[i];
+    if (!t)
+        die("internal: svc.exe has no thread");
+    uint64_t bts = exp_addr("kernel32.dll", "BaseThreadStart"),
+             rex = exp_addr("kernel32.dll", "RaiseException"),
+             uef = exp_addr("kernel32.dll", "UnhandledExceptionFilter"),
+             work = exp_addr("svc.exe", "SvcWorker"), cre = exp_addr("svc.exe", "_com_raise_error"),
+             cxx = exp_addr("svc.exe", "_CxxThrowException"),
+             ntw = exp_addr("ntdll.dll", "NtWaitForSingleObject"),
+             rtlr = exp_addr("ntdll.dll", "RtlRaiseException");
+    uint64_t sbase = pr->exe.base, kbase = pr->k32.base;
+    uint64_t svc_iat = sbase + 0x3000, k32_iat = kbase + 0x3000;
+    uint64_t vtbl = sbase + 0x2400, ti = sbase + 0x2500;
+    vw32(U, svc_iat, rex);
+    vw32(U, k32_iat, rtlr);
+    vw32(U, k32_iat + 4, ntw);
+    /* BaseThreadStart: push [ebp+0Ch]; call [ebp+8]; ...; its filter at +0x20:
+       push eax; call UnhandledExceptionFilter; ret */
+    static const uint8_t cb[] = {0x8B, 0xFF, 0x55, 0x8B, 0xEC, 0xFF, 0x75, 0x0C, 0xFF, 0x55, 0x08, 0x50};
+    vwrite(U, bts, cb, sizeof cb);
+    vw8(U, bts + 0x20, 0x50);
+    wcall(U, bts + 0x21, uef);
+    vw8(U, bts + 0x26, 0xC3);
+    /* SvcWorker: push 0; push 80004003h; call _com_raise_error */
+    static const uint8_t cw[] = {0x8B, 0xFF, 0x55, 0x8B, 0xEC, 0x6A, 0x00, 0x68, 0x03, 0x40, 0x00, 0x80,
+                                 0xE8, 0, 0, 0, 0, 0x5D, 0xC2, 0x04, 0x00};
+    vwrite(U, work, cw, sizeof cw);
+    wcall(U, work + 12, cre);
+    /* _com_raise_error: sub esp,10h; lea eax,[ebp-10h]; push ThrowInfo; push eax; call _CxxThrowException */
+    uint8_t cc[] = {0x8B, 0xFF, 0x55, 0x8B, 0xEC, 0x83, 0xEC, 0x10, 0x8D, 0x45, 0xF0, 0x68, 0, 0, 0, 0,
+                    0x50, 0xE8, 0, 0, 0, 0, 0xC9, 0xC3};
+    put32(cc + 12, ti);
+    vwrite(U, cre, cc, sizeof cc);
+    wcall(U, cre + 17, cxx);
+    /* _CxxThrowException: sub esp,20h; lea eax,[ebp-0Ch]; push eax; push 3; push 1;
+       push E06D7363h; call [__imp__RaiseException] */
+    uint8_t cx_[] = {0x8B, 0xFF, 0x55, 0x8B, 0xEC, 0x83, 0xEC, 0x20, 0x8D, 0x45, 0xF4, 0x50, 0x6A, 0x03,
+                     0x6A, 0x01, 0x68, 0x63, 0x73, 0x6D, 0xE0, 0xFF, 0x15, 0, 0, 0, 0, 0xC9, 0xC2, 0x08, 0x00};
+    put32(cx_ + 23, svc_iat);
+    vwrite(U, cxx, cx_, sizeof cx_);
+    /* RaiseException: sub esp,50h; lea eax,[ebp-50h]; push eax; call [__imp__RtlRaiseException]; leave */
+    uint8_t cr[] = {0x8B, 0xFF, 0x55, 0x8B, 0xEC, 0x83, 0xEC, 0x50, 0x8D, 0x45, 0xB0, 0x50, 0xFF, 0x15,
+                    0, 0, 0, 0, 0xC9, 0xC2, 0x10, 0x00};
+    put32(cr + 14, k32_iat);
+    vwrite(U, rex, cr, sizeof cr);
+    /* UnhandledExceptionFilter: sub esp,100h; push -1; push eax; call [__imp__NtWaitForSingleObject] */
+    uint8_t cu[] = {0x8B, 0xFF, 0x55, 0x8B, 0xEC, 0x81, 0xEC, 0x00, 0x01, 0x00, 0x00, 0x6A, 0xFF, 0x50,
+                    0xFF, 0x15, 0, 0, 0, 0, 0xC9, 0xC2, 0x04, 0x00};
+    put32(cu + 16, k32_iat + 4);
+    vwrite(U, uef, cu, sizeof cu);
+    /* NtWaitForSingleObject: mov eax,10Fh; mov edx,7FFE0300h; call [edx]; ret 0Ch */
+    static const uint8_t cn[] = {0xB8, 0x0F, 0x01, 0x00, 0x00, 0xBA, 0x00, 0x03, 0xFE, 0x7F, 0xFF, 0x12,
+                                 0xC2, 0x0C, 0x00};
+    vwrite(U, ntw, cn, sizeof cn);
+
+    uint64_t top = t->ustack_base - 0x10;
+    uint64_t b = top - 0x20, w = b - 0xC, c = w - 0x10, obj = c - 0x10, tt = c - 0x20, r = tt - 0x38;
+    uint64_t ER = r - 0x50, CX = r - 0x400, EP = CX - 0x20, U2 = CX - 0x40, u = U2 - 8;
+    vw32(U, b, 0);
+    vw32(U, b + 4, 0);
+    vw32(U, b + 8, work);
+    vw32(U, b + 0xC, 0);
+    vw32(U, b - 4, 0);
+    vw32(U, b - 8, bts + 11);
+    vw32(U, w, b);
+    vw32(U, w - 4, 0);
+    vw32(U, w - 8, 0x80004003u);
+    vw32(U, w - 0xC, work + 17);
+    vw32(U, c, w);
+    vw32(U, obj, vtbl); /* _com_error {vftable, m_hresult, m_perrinfo, m_pszMsg} */
+    vw32(U, obj + 4, 0x80004003u);
+    vw32(U, c - 0x14, ti);
+    vw32(U, c - 0x18, obj);
+    vw32(U, c - 0x1C, cre + 22);
+    vw32(U, tt, c);
+    vw32(U, tt - 0xC, 0x19930520u); /* the C++ exception's parameters */
+    vw32(U, tt - 8, obj);
+    vw32(U, tt - 4, ti);
+    vw32(U, tt - 0x24, tt - 0xC);
+    vw32(U, tt - 0x28, 3);
+    vw32(U, tt - 0x2C, 1);
+    vw32(U, tt - 0x30, 0xE06D7363u);
+    vw32(U, tt - 0x34, cxx + 27);
+    vw32(U, r, tt);
+    uint8_t er[0x50] = {0};
+    put32(er + 0x00, 0xE06D7363u);
+    put32(er + 0x04, 1); /* EXCEPTION_NONCONTINUABLE */
+    put32(er + 0x0C, rex + 18);
+    put32(er + 0x10, 3);
+    put32(er + 0x14, 0x19930520u);
+    put32(er + 0x18, obj);
+    put32(er + 0x1C, ti);
+    vwrite(U, ER, er, sizeof er);
+    vw32(U, r - 0x54, ER);
+    vw32(U, r - 0x58, rex + 18);
+    vw32(U, r - 0x5C, r);
+    uint8_t cx[0x2CC];
+    ctx86(cx, 0x1003F, rex + 18, r - 0x54, r, ER, 0, 0, 1);
+    vwrite(U, CX, cx, sizeof cx);
+    vw32(U, EP, ER);
+    vw32(U, EP + 4, CX);
+    vw32(U, U2, EP);
+    vw32(U, U2 - 4, bts + 0x26);
+    vw32(U, u, b);
+    vw32(U, u - 0x104, 0xFFFFFFFFu);
+    vw32(U, u - 0x108, 0x7E8);
+    vw32(U, u - 0x10C, uef + 20);
+    /* the thread's user-mode KTRAP_FRAME, at InitialStack - 0x8C */
+    uint64_t TF = t->istack - 0x8C;
+    uint8_t tf[0x8C] = {0};
+    put32(tf + 0x00, u);
+    put32(tf + 0x04, ntw + 12);
+    put32(tf + 0x34, 0x23);
+    put32(tf + 0x38, 0x23);
+    put32(tf + 0x4C, 0xFFFFFFFFu);
+    put32(tf + 0x50, 0x3B);
+    put32(tf + 0x60, u);
+    put32(tf + 0x68, ntw + 12);
+    put32(tf + 0x6C, 0x1B);
+    put32(tf + 0x70, 0x246);
+    put32(tf + 0x74, u - 0x10C);
+    put32(tf + 0x78, 0x23);
+    vwrite(&g_sys, TF, tf, sizeof tf);
+
+    g_story.exc_addr = rex + 18;
+    g_story.code = 0xE06D7363u;
+    g_story.record = ER;
+    g_story.context = CX;
+    g_story.pointers = EP;
+    g_story.trap = TF;
+    g_story.eip = rex + 18;
+    g_story.esp = r - 0x54;
+    g_story.ebp = r;
+    g_story.edi = 0;
+    g_story.status = 0x80004003u;
+    g_story.pid = pr->pid;
+    g_story.tid = t->tid;
+    g_story.ethread = t->ethread;
+    g_story.process = pr->name;
+    g_story.uef_frame = u;
+    snprintf(g_story.insn_bytes, sizeof g_story.insn_bytes, "c9");
+    sframe(g_story.frames[0], "kernel32", "RaiseException", 18);
+    sframe(g_story.frames[1], "svc", "_CxxThrowException", 27);
+    sframe(g_story.frames[2], "svc", "_com_raise_error", 22);
+    sframe(g_story.frames[3], "svc", "SvcWorker", 17);
+    sframe(g_story.frames[4], "kernel32", "BaseThreadStart", 11);
+    g_story.nframes = 5;
+    /* the thread's own walk, from its trap frame */
+    sframe(g_story.cpu0[0], "ntdll", "NtWaitForSingleObject", 12);
+    sframe(g_story.cpu0[1], "kernel32", "UnhandledExceptionFilter", 20);
+    sframe(g_story.cpu0[2], "kernel32", "BaseThreadStart", 0x26);
+    g_story.ncpu0 = 3;
+}
+
+static void story_layout(void)
+{
+    if (!g_story.kind)
+        return;
+    lays(g_story_names[g_story.kind], "story");
+    layx(g_story.exc_addr, "story_exception_address");
+    layx(g_story.code, "story_exception_code");
+    if (g_story.record)
+        layx(g_story.record, "story_exception_record");
+    if (g_story.context)
+        layx(g_story.context, "story_context");
+    if (g_story.pointers)
+        layx(g_story.pointers, "story_exception_pointers");
+    if (g_story.trap)
+        layx(g_story.trap, "story_trap_frame");
+    layx(g_story.eip, "story_context_eip");
+    layx(g_story.esp, "story_context_esp");
+    layx(g_story.ebp, "story_context_ebp");
+    layx(g_story.edi, "story_context_edi");
+    lays(g_story.insn_bytes, "story_instruction_bytes");
+    layx(g_story.nframes, "story_frame_count");
+    for (unsigned i = 0; i < g_story.nframes; i++)
+        lays(g_story.frames[i], "story_frame%u", i);
+    layx(g_story.ncpu0, "story_thread_frame_count");
+    for (unsigned i = 0; i < g_story.ncpu0; i++)
+        lays(g_story.cpu0[i], "story_thread_frame%u", i);
+    if (g_story.kind == STORY_SERVICE) {
+        lays(g_story.process, "story_process");
+        layx(g_story.pid, "story_pid");
+        layx(g_story.tid, "story_tid");
+        layx(g_story.ethread, "story_thread");
+        layx(g_story.uef_frame, "story_filter_frame");
+        layx(g_story.status, "story_status");
+    }
+}
 
 /* CONTEXT for CPUs: [T1 "CONTEXT"] offsets; flags [HD §1.5] */
 static void fill_context(uint8_t *c, uint64_t pc, uint64_t sp)
@@ -1232,8 +1667,13 @@ int main(int argc, char **argv)
         {"RtlpBreakWithStatusInstruction", 0, 0},
         {"PsLoadedModuleList", 1, 0},   {"PsInitialSystemProcess", 1, 0},
         {"NtBuildNumber", 1, 0},        {"KeNumberProcessors", 1, 0},
+        /* --story filter|trap only: code at 0x1140, 0x1180, 0x11C0, 0x1200 */
+        {"PspUnhandledExceptionInSystemThread", 0, 0}, {"PspSystemThreadStartup", 0, 0},
+        {"KiDispatchException", 0, 0},  {"KiTrap0E", 0, 0},
     };
     unsigned nntex = sizeof ntex / sizeof ntex[0];
+    if (o.story != STORY_FILTER && o.story != STORY_TRAP)
+        nntex -= 4;
     /* data exports need the .data RVA: text 3 pages, rdata, [pdata], data 2 pages */
     uint32_t nt_data = TEXT_RVA + 3 * PG + PG + (P->x64 ? PG : 0);
     ntex[5].rva = nt_data + D_PSLOADED;
@@ -1249,11 +1689,11 @@ int main(int argc, char **argv)
     /* drivers */
     static const char *hal_ex[] = {"HalReturnToFirmware", "HalQueryRealTimeClock",
                                    "KeGetCurrentIrql"};
-    static const char *my_ex[] = {"MyDrvDispatch", "MyDrvUnload"};
+    static const char *my_ex[] = {"MyDrvDispatch", "MyDrvUnload", "MyDrvOuter", "MyDrvInner"};
     static char dnames[32][2][24];
     for (unsigned k = 1; k < o.mods; k++) {
         mod_t *m = &g_mods[k];
-        exp_t ex[3];
+        exp_t ex[4];
         unsigned n;
         if (k == 1) {
             snprintf(m->name, sizeof m->name, "hal.dll");
@@ -1261,7 +1701,8 @@ int main(int argc, char **argv)
                 ex[n] = (exp_t){hal_ex[n], 0, 0};
         } else if (k == 2) {
             snprintf(m->name, sizeof m->name, "mydrv.sys");
-            for (n = 0; n < 2; n++)
+            unsigned nmy = o.story == STORY_FILTER || o.story == STORY_TRAP ? 4 : 2;
+            for (n = 0; n < nmy; n++)
                 ex[n] = (exp_t){my_ex[n], 0, 0};
         } else {
             snprintf(m->name, sizeof m->name, "drv%u.sys", k);
@@ -1306,6 +1747,15 @@ int main(int argc, char **argv)
                       exp_addr(o.mods > 2 ? "mydrv.sys" : "ntoskrnl.exe",
                                o.mods > 2 ? "MyDrvDispatch" : "KeBugCheckEx") + 0x7,
                       0, P->x64 ? 0xFFFFFFFFFFFFFFFFull : 0xFFFFFFFFu};
+    if (o.story == STORY_FILTER || o.story == STORY_TRAP) {
+        /* analysis.md §1.1: 0x1E c0000005 <test byte ptr [edi+1Dh],8> 0 1d */
+        bc[2] = exp_addr("mydrv.sys", "MyDrvInner") + STORY_FAULT_OFF;
+        bc[3] = 0;
+        bc[4] = 0x1D;
+    } else if (o.story == STORY_SERVICE) {
+        bc[0] = 0xE2; /* MANUALLY_INITIATED_CRASH: the engineer forced the dump */
+        bc[1] = bc[2] = bc[3] = bc[4] = 0;
+    }
     for (int i = 0; i < 5; i++)
         vwp(&g_sys, D + D_BUGCHECK + PS * i, bc[i]);
 
@@ -1317,7 +1767,12 @@ int main(int argc, char **argv)
     int have_ntdll = 0;
     unsigned ntdll_npages = 0;
     exp_t ntdll_ex[] = {{"RtlUserThreadStart", 0, 0}, {"LdrInitializeThunk", 0, 0},
-                        {"NtWaitForSingleObject", 0, 0}, {"RtlAllocateHeap", 0, 0}};
+                        {"NtWaitForSingleObject", 0, 0}, {"RtlAllocateHeap", 0, 0},
+                        {"RtlRaiseException", 0, 0} /* --story service */};
+    unsigned nntdll_ex = o.story == STORY_SERVICE ? 5 : 4;
+    exp_t svc_ex[] = {{"SvcWorker", 0, 0}, {"_com_raise_error", 0, 0}, {"_CxxThrowException", 0, 0}};
+    exp_t k32_ex[] = {{"BaseThreadStart", 0, 0}, {"RaiseException", 0, 0},
+                      {"UnhandledExceptionFilter", 0, 0}};
 
     for (unsigned k = 0; k < o.procs; k++) {
         proc_t *pr = &g_procs[k];
@@ -1325,7 +1780,10 @@ int main(int argc, char **argv)
             pr->sp = g_sys;
         else
             space_init(&pr->sp);
-        if (k < sizeof g_pnames / sizeof g_pnames[0])
+        pr->svc = o.story == STORY_SERVICE && k == o.procs - 1;
+        if (pr->svc)
+            snprintf(pr->name, sizeof pr->name, "svc.exe");
+        else if (k < sizeof g_pnames / sizeof g_pnames[0])
             snprintf(pr->name, sizeof pr->name, "%s", g_pnames[k]);
         else
             snprintf(pr->name, sizeof pr->name, "proc%u.exe", k);
@@ -1360,12 +1818,15 @@ int main(int argc, char **argv)
             snprintf(x->name, sizeof x->name, "%s", pr->name);
             snprintf(x->path, sizeof x->path, "C:\\Windows\\system32\\%s", pr->name);
             x->base = P->exe_base + (P->peb_step ? (uint64_t)k * 0x10000 : 0);
-            build_pe(&pr->sp, x, NULL, 0, 0, 0, 1, 1, NULL);
+            if (pr->svc)
+                build_pe(&pr->sp, x, svc_ex, 3, 0, 0, 1, 1, NULL);
+            else
+                build_pe(&pr->sp, x, NULL, 0, 0, 0, 1, 1, NULL);
             snprintf(n->name, sizeof n->name, "ntdll.dll");
             snprintf(n->path, sizeof n->path, "C:\\Windows\\SYSTEM32\\ntdll.dll");
             n->base = P->ntdll_base;
             if (!have_ntdll) {
-                build_pe(&pr->sp, n, ntdll_ex, 4, 1, 0, 1, 1, NULL);
+                build_pe(&pr->sp, n, ntdll_ex, nntdll_ex, 1, 0, 1, 1, NULL);
                 ntdll_npages = (unsigned)(n->size / PG);
                 for (unsigned i = 0; i < ntdll_npages; i++)
                     ntdll_pages[i] = xlate(&pr->sp, n->base + i * PG, NULL);
@@ -1374,6 +1835,14 @@ int main(int argc, char **argv)
                 *n = g_procs[1].ntdll;
                 for (unsigned i = 0; i < ntdll_npages; i++)
                     map4k(&pr->sp, n->base + i * PG, ntdll_pages[i], i == 1);
+            }
+            if (pr->svc) {
+                mod_t *k3 = &pr->k32;
+                k3->user = 1;
+                snprintf(k3->name, sizeof k3->name, "kernel32.dll");
+                snprintf(k3->path, sizeof k3->path, "C:\\WINDOWS\\system32\\kernel32.dll");
+                k3->base = STORY_K32_BASE;
+                build_pe(&pr->sp, k3, k32_ex, 3, 1, 0, 1, 1, NULL);
             }
             pr->peb = P->peb_va + (uint64_t)k * P->peb_step;
             map4k(&pr->sp, pr->peb, alloc_pa(), 0);
@@ -1391,6 +1860,12 @@ int main(int argc, char **argv)
             le_append(&pr->sp, ldr + P->pld_mem, lx + P->ldr_inmem);
             le_append(&pr->sp, ldr + P->pld_mem, ln + P->ldr_inmem);
             le_append(&pr->sp, ldr + P->pld_init, ln + P->ldr_ininit);
+            if (pr->svc) {
+                uint64_t lk = make_ldr(&pr->uheap, &pr->k32, 0);
+                le_append(&pr->sp, ldr + P->pld_load, lk);
+                le_append(&pr->sp, ldr + P->pld_mem, lk + P->ldr_inmem);
+                le_append(&pr->sp, ldr + P->pld_init, lk + P->ldr_ininit);
+            }
             vwp(&g_sys, ep + P->ep_peb, pr->peb);
             vwp(&g_sys, ep + P->ep_secbase, x->base);
         }
@@ -1452,6 +1927,14 @@ int main(int argc, char **argv)
         }
     }
 
+    /* ---- crash stories ---- */
+    uint64_t story_pc = 0, story_sp = 0, story_ebp = 0;
+    g_story.kind = o.story;
+    if (o.story == STORY_FILTER || o.story == STORY_TRAP)
+        story_kernel(o.story, &story_pc, &story_sp, &story_ebp);
+    else if (o.story == STORY_SERVICE)
+        story_service(o.procs - 1);
+
     /* ---- processors ---- */
     g_cpu = xcalloc(o.cpus, sizeof *g_cpu);
     uint8_t ctxbuf[0x4d0], ctx0[0x4d0];
@@ -1472,11 +1955,17 @@ int main(int argc, char **argv)
         c->pc = i == 0 ? exp_addr("ntoskrnl.exe", "KeBugCheckEx") + 4
                        : exp_addr("ntoskrnl.exe", "ExAllocatePoolWithTag") + 7;
         c->sp = t->kstack;
+        if (i == 0 && story_pc) {
+            c->pc = story_pc;
+            c->sp = story_sp;
+        }
         vwp(&g_sys, c->pcr + P->pcr_self, c->pcr);
         vwp(&g_sys, c->pcr + P->pcr_curprcb, c->prcb);
         vwp(&g_sys, c->prcb + P->prcb_cur, c->cur);
         vw16(&g_sys, c->prcb + P->prcb_number, i);
         fill_context(ctxbuf, c->pc, c->sp);
+        if (i == 0 && story_pc)
+            put32(ctxbuf + 0xb4, story_ebp); /* Ebp: KeBugCheckEx's frame */
         if (i == 0)
             memcpy(ctx0, ctxbuf, sizeof ctx0);
         vwrite(&g_sys, c->prcb + P->prcb_ctxframe, ctxbuf, P->ctx_size);
@@ -1811,9 +2300,10 @@ int main(int argc, char **argv)
         layx(p->ctime, "process%u_create_time", k);
         layx(p->nthreads, "process%u_thread_count", k);
         if (k) {
-            layx(2, "process%u_umodule_count", k);
-            mod_t *um[2] = {&p->exe, &p->ntdll};
-            for (unsigned j = 0; j < 2; j++) {
+            unsigned num = p->svc ? 3 : 2;
+            layx(num, "process%u_umodule_count", k);
+            mod_t *um[3] = {&p->exe, &p->ntdll, &p->k32};
+            for (unsigned j = 0; j < num; j++) {
                 lays(um[j]->name, "process%u_umodule%u_name", k, j);
                 lays(um[j]->path, "process%u_umodule%u_path", k, j);
                 layx(um[j]->base, "process%u_umodule%u_base", k, j);
@@ -1873,6 +2363,8 @@ int main(int argc, char **argv)
         if (x->proto)
             layx(x->proto, "xlate%u_proto_pte_va", i);
     }
+
+    story_layout();
 
     /* ---- write ---- */
     size_t tl = strlen(o.out) + 5;
