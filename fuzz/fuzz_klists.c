@@ -1,134 +1,41 @@
 /* libFuzzer target: corrupted kernel lists (loops, wild pointers, huge
  * lengths) in a real-shaped kernel image.
  *
- * A kgen image (tests/gen/kgen.c) is written once at start-up: the path of
- * the kgen binary comes from the environment variable DMPKIT_FUZZ_KGEN
- * (without it every input is a no-op).  The image's list heads, loader
- * entries, EPROCESS and ETHREAD objects (kgen --print-layout) are
- * translated to file offsets through the library's own address space.  An
- * input is a list of patches: {u8 target, u16 offset, u8 length, bytes};
- * each overwrites bytes of one such object in the image, the kernel is
- * opened from memory and every list is walked, then the patches are undone.
- * Every walk must end (bounded, with a stop reason) without a fault.
+ * A kgen w7_x64 image is loaded once (fuzz_kgen.h; set DMPKIT_FUZZ_KGEN to
+ * the kgen binary); the input patches its list heads, loader entries,
+ * EPROCESS and ETHREAD objects and the KDBG.  The kernel is opened from
+ * memory and every list is walked: every walk must end, bounded and with
+ * a stop reason, without a fault.
  * SPDX-License-Identifier: MIT */
-#define _POSIX_C_SOURCE 200809L
-#include <stdio.h>
-#include <unistd.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <dmpkit/kernel.h>
-#include <dmpkit/kdump.h>
+#include "fuzz_kgen.h"
 
 #include "fuzz_common.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define MAX_TARGETS 256
-static uint8_t *img;
-static size_t img_len;
-static uint64_t target_off[MAX_TARGETS];
-static size_t ntargets;
-
-static bool file_offset(dk_kdump *d, dk_vas *vas, uint64_t va, uint64_t *off)
+static bool want(const char *key)
 {
-	dk_xlate x;
-	dk_vas_translate(vas, va, &x);
-	if (x.state != DK_XL_VALID)
-		return false;
-	return dk_kdump_page_offset(d, x.pa / DK_PAGE_SIZE, off) &&
-	       (*off += x.pa % DK_PAGE_SIZE, *off + 0x400 <= img_len);
+	return strstr(key, "_eprocess") || strstr(key, "_ethread") || strstr(key, "_ldr_entry") ||
+	       !strcmp(key, "ps_loaded_module_list") || !strcmp(key, "ps_active_process_head") ||
+	       !strcmp(key, "kdbg_va");
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	const char *kgen = getenv("DMPKIT_FUZZ_KGEN");
-	if (!kgen)
-		return 0;
-	char path[256], cmd[768];
-	snprintf(path, sizeof path, "/tmp/dmpkit-fuzz-klists-%d.dmp", (int)getpid());
-	snprintf(cmd, sizeof cmd, "'%s' '%s' --force --profile w7_x64 --print-layout", kgen, path);
-	FILE *p = popen(cmd, "r");
-	if (!p)
-		return 0;
-	uint64_t vas_list[MAX_TARGETS];
-	size_t nva = 0;
-	char line[256];
-	while (fgets(line, sizeof line, p)) {
-		char key[128];
-		unsigned long long v;
-		if (sscanf(line, "%127s %llx", key, &v) != 2 || nva >= MAX_TARGETS)
-			continue;
-		if (strstr(key, "_eprocess") || strstr(key, "_ethread") || strstr(key, "_ldr_entry") ||
-		    !strcmp(key, "ps_loaded_module_list") || !strcmp(key, "ps_active_process_head") ||
-		    !strcmp(key, "kdbg_va"))
-			vas_list[nva++] = v;
-	}
-	if (pclose(p) != 0)
-		return 0;
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return 0;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	img = n > 0 ? malloc((size_t)n) : NULL;
-	if (img && fread(img, 1, (size_t)n, f) == (size_t)n)
-		img_len = (size_t)n;
-	fclose(f);
-	remove(path);
-	if (!img_len)
-		return 0;
-	dk_kdump *d;
-	dk_error e;
-	if (dk_kdump_open_memory(img, img_len, "kgen.dmp", &d, &e) != DK_OK)
-		return 0;
-	const dk_kdump_summary *s = dk_kdump_get_summary(d);
-	dk_vas *vas;
-	if (dk_vas_create(dk_kdump_physmem(d), DK_PAGING_X64, s->directory_table_base, &vas, &e) ==
-	    DK_OK) {
-		for (size_t i = 0; i < nva; i++)
-			if (file_offset(d, vas, vas_list[i], &target_off[ntargets]))
-				ntargets++;
-		dk_vas_free(vas);
-	}
-	dk_kdump_close(d);
+	kg_load("--profile w7_x64", want, 0x400);
 	return 0;
 }
 
-typedef struct undo {
-	uint64_t off;
-	uint8_t len;
-	uint8_t old[255];
-} undo;
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static undo u[64];
-	size_t nu = 0, i = 0;
-	if (!ntargets)
+	if (!kg_patch(data, size))
 		return 0;
-	while (i + 4 <= size && nu < 64) {
-		uint64_t off = target_off[data[i] % ntargets] + (uint64_t)(data[i + 1] | data[i + 2] << 8) % 0x400;
-		uint8_t len = data[i + 3];
-		i += 4;
-		if (len > size - i)
-			len = (uint8_t)(size - i);
-		if (off + len > img_len)
-			break;
-		u[nu].off = off;
-		u[nu].len = len;
-		memcpy(u[nu].old, img + off, len);
-		memcpy(img + off, data + i, len);
-		nu++;
-		i += len;
-	}
 	dk_kdump *d;
 	dk_error e;
-	if (dk_kdump_open_memory(img, img_len, "fuzz.dmp", &d, &e) == DK_OK) {
+	if (dk_kdump_open_memory(kg_img, kg_len, "fuzz.dmp", &d, &e) == DK_OK) {
 		dk_kernel *k;
 		if (dk_kernel_open(d, &k, &e) == DK_OK) {
 			dk_walk_status ws;
@@ -162,7 +69,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		dk_kdump_close(d);
 	}
-	while (nu--) /* undo in reverse order */
-		memcpy(img + u[nu].off, u[nu].old, u[nu].len);
+	kg_restore();
 	return 0;
 }

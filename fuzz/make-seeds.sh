@@ -105,7 +105,12 @@ rm -rf "$kl" && mkdir -p "$kl"
 printf '\005\020\000\010AAAAAAAA' >"$kl/flink"
 printf '\003\000\000\010\377\377\377\377\377\377\377\377' >"$kl/head"
 printf '\007\160\000\002\377\377' >"$kl/length"
-for d in "$mdd" "$mds" "$sym" "$kl"; do
+# fuzz_kanalysis: the same patch format over a kgen exception story
+ka=$out/fuzz_kanalysis
+rm -rf "$ka" && mkdir -p "$ka"
+cp "$kl"/* "$ka"/
+printf '\001\060\000\004\000\000\000\000' >"$ka/context-eip"
+for d in "$mdd" "$mds" "$sym" "$kl" "$ka"; do
 	echo "seeds: $(ls "$d" | wc -l) files, $(du -sk "$d" | cut -f1) KiB in $d"
 done
 for d in "$hdr" "$bmp" "$tri"; do
