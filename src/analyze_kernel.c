@@ -24,47 +24,15 @@ typedef struct kcpu_stack {
 	dk_walk_result r;
 } kcpu_stack;
 
-static bool is_kernel_core(const char *file)
-{
-	static const char *const core[] = { "ntoskrnl.exe", "ntkrnlmp.exe", "ntkrnlpa.exe",
-		                            "ntkrpamp.exe", "hal.dll", "halmacpi.dll",
-		                            "halacpi.dll" };
-	for (size_t i = 0; i < sizeof core / sizeof core[0]; i++)
-		if (!strcasecmp(file, core[i]))
-			return true;
-	return false;
-}
-
-/* The culprit: the exception address's module when it is not the kernel,
- * else the first driver on the bugchecking stack, else a code-address
- * parameter's module, else the module of the exception or nt. */
+/* The culprit's module and symbol ("" when none). */
 static void probable_cause(kstack *s, const dk_kexception *x, const dk_walk_result *crash,
                            const uint64_t p[4], const dk_bugcheck_explanation *e, char *buf,
                            size_t size)
 {
 	char mod[80], sym[300];
+	uint64_t a;
 	buf[0] = 0;
-	if (x->exception_address && kstack_module(s, x->exception_address, mod, sizeof mod)[0] &&
-	    !is_kernel_core(mod)) {
-		snprintf(buf, size, "%s (%s)", mod, kstack_sym(s, x->exception_address, sym, sizeof sym));
-		return;
-	}
-	for (size_t i = 0; crash && i < crash->count; i++)
-		if (kstack_module(s, crash->frames[i].pc, mod, sizeof mod)[0] && !is_kernel_core(mod)) {
-			snprintf(buf, size, "%s (%s)", mod,
-			         kstack_sym(s, crash->frames[i].pc, sym, sizeof sym));
-			return;
-		}
-	for (unsigned i = 0; e && i < 4; i++) {
-		dk_bugcheck_param bp = dk_bugcheck_param_of(e, p, i);
-		if (bp.kind == DK_BCP_CODE_ADDRESS && kstack_module(s, p[i], mod, sizeof mod)[0]) {
-			snprintf(buf, size, "%s (%s)", mod, kstack_sym(s, p[i], sym, sizeof sym));
-			return;
-		}
-	}
-	uint64_t a = x->exception_address ? x->exception_address
-	             : crash && crash->count ? crash->frames[0].pc : 0;
-	if (a && kstack_module(s, a, mod, sizeof mod)[0])
+	if (kstack_fault_va(s, x, crash, p, e, &a) && kstack_module(s, a, mod, sizeof mod)[0])
 		snprintf(buf, size, "%s (%s)", mod, kstack_sym(s, a, sym, sizeof sym));
 }
 

@@ -135,43 +135,6 @@ static const char *access_kind(uint32_t code, uint32_t nparams, const uint64_t *
 
 /* ---- kernel dumps ---- */
 
-static bool is_kernel_core(const char *file)
-{
-	static const char *const core[] = { "ntoskrnl.exe", "ntkrnlmp.exe", "ntkrnlpa.exe",
-		                            "ntkrpamp.exe", "hal.dll", "halmacpi.dll",
-		                            "halacpi.dll" };
-	for (size_t i = 0; i < sizeof core / sizeof core[0]; i++)
-		if (!strcasecmp(file, core[i]))
-			return true;
-	return false;
-}
-
-/* The address analyze's "Probably caused by" blames (analyze_kernel.c). */
-static bool kernel_fault_va(kstack *s, const dk_kexception *x, const dk_walk_result *crash,
-                            const uint64_t p[4], const dk_bugcheck_explanation *e, uint64_t *out)
-{
-	char mod[80];
-	if (x->exception_address && kstack_module(s, x->exception_address, mod, sizeof mod)[0] &&
-	    !is_kernel_core(mod)) {
-		*out = x->exception_address;
-		return true;
-	}
-	for (size_t i = 0; crash && i < crash->count; i++)
-		if (kstack_module(s, crash->frames[i].pc, mod, sizeof mod)[0] && !is_kernel_core(mod)) {
-			*out = crash->frames[i].pc;
-			return true;
-		}
-	for (unsigned i = 0; e && i < 4; i++) {
-		dk_bugcheck_param bp = dk_bugcheck_param_of(e, p, i);
-		if (bp.kind == DK_BCP_CODE_ADDRESS && kstack_module(s, p[i], mod, sizeof mod)[0]) {
-			*out = p[i];
-			return true;
-		}
-	}
-	*out = x->exception_address ? x->exception_address
-	       : crash && crash->count ? crash->frames[0].pc : 0;
-	return *out != 0;
-}
 
 static void summarize_kernel(const char *path, size_t max_frames, dump_summary *d, kcli *c)
 {
@@ -242,7 +205,7 @@ static void summarize_kernel(const char *path, size_t max_frames, dump_summary *
 			dk_crash_address(x.record.code, np, x.record.info, x.record.address) & mask;
 	}
 	const dk_walk_result *crash = x.have_context && xr.count ? &xr : have_cr ? &cr : NULL;
-	d->have_fault = kernel_fault_va(&s, &x, crash, d->bc_params, ex, &d->fault_va);
+	d->have_fault = kstack_fault_va(&s, &x, crash, d->bc_params, ex, &d->fault_va);
 	dk_ksym ks;
 	if (d->have_fault && s.syms && dk_ksyms_lookup(s.syms, d->fault_va, &ks)) {
 		d->have_module = true;

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <dmpkit/disasm.h>
 
@@ -276,4 +277,41 @@ bool kstack_cpu_regs(kstack *s, dk_kdump *dump, const dk_kcpu *cpu, dk_regs *r,
 		}
 	}
 	return false;
+}
+
+bool kstack_is_kernel_core(const char *file)
+{
+	static const char *const core[] = { "ntoskrnl.exe", "ntkrnlmp.exe", "ntkrnlpa.exe",
+		                            "ntkrpamp.exe", "hal.dll", "halmacpi.dll",
+		                            "halacpi.dll" };
+	for (size_t i = 0; i < sizeof core / sizeof core[0]; i++)
+		if (!strcasecmp(file, core[i]))
+			return true;
+	return false;
+}
+
+bool kstack_fault_va(kstack *s, const dk_kexception *x, const dk_walk_result *crash,
+                            const uint64_t p[4], const dk_bugcheck_explanation *e, uint64_t *out)
+{
+	char mod[80];
+	if (x->exception_address && kstack_module(s, x->exception_address, mod, sizeof mod)[0] &&
+	    !kstack_is_kernel_core(mod)) {
+		*out = x->exception_address;
+		return true;
+	}
+	for (size_t i = 0; crash && i < crash->count; i++)
+		if (kstack_module(s, crash->frames[i].pc, mod, sizeof mod)[0] && !kstack_is_kernel_core(mod)) {
+			*out = crash->frames[i].pc;
+			return true;
+		}
+	for (unsigned i = 0; e && i < 4; i++) {
+		dk_bugcheck_param bp = dk_bugcheck_param_of(e, p, i);
+		if (bp.kind == DK_BCP_CODE_ADDRESS && kstack_module(s, p[i], mod, sizeof mod)[0]) {
+			*out = p[i];
+			return true;
+		}
+	}
+	*out = x->exception_address ? x->exception_address
+	       : crash && crash->count ? crash->frames[0].pc : 0;
+	return *out != 0;
 }

@@ -50,4 +50,13 @@ int analyze_kernel_dump(const char *path, bool js, size_t max_frames);
  * the user-mode pass (analyze --process P). */
 int analyze_kernel_dump_ex(const char *path, bool js, size_t max_frames, const char *process);
 
+/* ntoskrnl/ntkrnl*.exe and the HAL: modules a crash is rarely blamed on. */
+bool kstack_is_kernel_core(const char *file);
+/* The address "Probably caused by" blames: the exception address's module
+ * when it is not the kernel, else the first other module on the
+ * bugchecking stack, else a code-address bugcheck parameter's module, else
+ * the exception address or the top frame. */
+bool kstack_fault_va(kstack *s, const dk_kexception *x, const dk_walk_result *crash,
+                     const uint64_t p[4], const dk_bugcheck_explanation *e, uint64_t *out);
+
 #endif
