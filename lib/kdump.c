@@ -462,14 +462,7 @@ static dk_status kd_open(dk_kdump *d, dk_error *err)
 		d->pm.ctx = d;
 		d->pm.end_pfn = 0;
 		if (d->has_bitmap) {
-			/* highest present page: scan back is costly; use the
-			 * limit of available bits, refined by the run iterator */
-			dk_run r;
-			uint64_t p = 0;
-			while (dk_bitmap_next_run(d, p, d->avail_limit_pfn, &r)) {
-				d->pm.end_pfn = r.base_pfn + r.count;
-				p = d->pm.end_pfn;
-			}
+			d->pm.end_pfn = dk_bitmap_end_pfn(d);
 		} else if (d->npsegs) {
 			const dk_seg *l = &d->psegs[d->npsegs - 1];
 			d->pm.end_pfn = l->base_pfn + l->count;

@@ -225,3 +225,25 @@ bool dk_bitmap_rank(dk_kdump *d, uint64_t pfn, uint64_t *rank)
 	*rank = r;
 	return true;
 }
+
+uint64_t dk_bitmap_end_pfn(dk_kdump *d)
+{
+	/* the rank index says which windows hold set bits: look only at the
+	 * last one that does below the limit of available pages */
+	const uint64_t per = (uint64_t)DK_BMP_CHUNK * 8;
+	uint64_t limit = d->avail_limit_pfn < d->bmp_bits ? d->avail_limit_pfn : d->bmp_bits;
+	if (limit == 0)
+		return 0;
+	for (size_t c = (size_t)((limit - 1) / per) + 1; c-- > 0;) {
+		if (d->rank[c + 1] == d->rank[c])
+			continue; /* no page in this window */
+		const uint8_t *p = get_chunk(d, c);
+		uint64_t hi = limit - (uint64_t)c * per;
+		if (hi > per)
+			hi = per;
+		for (uint64_t i = hi; i-- > 0;)
+			if ((p[i / 8] >> (i % 8)) & 1)
+				return (uint64_t)c * per + i + 1;
+	}
+	return 0;
+}

@@ -63,5 +63,7 @@ void dk_triage_free(dk_triage *t);
 dk_status dk_bitmap_load(dk_kdump *d, dk_error *err);
 bool dk_bitmap_next_run(dk_kdump *d, uint64_t pfn, uint64_t limit, dk_run *out);
 bool dk_bitmap_rank(dk_kdump *d, uint64_t pfn, uint64_t *rank);
+/* One past the highest present page below avail_limit_pfn (0 if none). */
+uint64_t dk_bitmap_end_pfn(dk_kdump *d);
 
 #endif
