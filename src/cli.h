@@ -172,5 +172,12 @@ void help_exr(FILE *f);
 void help_cxr(FILE *f);
 void help_trap(FILE *f);
 void help_stack(FILE *f);
+/* memory images: convert, verify, image */
+int cmd_convert(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_images(int argc, char **argv);
+void help_convert(FILE *f);
+void help_verify(FILE *f);
+void help_images(FILE *f);
 
 #endif

@@ -32,6 +32,9 @@ static const command commands[] = {
 	{ "cxr", cmd_cxr, help_cxr, "display a context record and walk its stack (.cxr)" },
 	{ "trap", cmd_trap, help_trap, "display a trap frame and walk its stack (.trap)" },
 	{ "stack", cmd_stack, help_stack, "walk a kernel stack like kb (thread, cpu, regs)" },
+	{ "convert", cmd_convert, help_convert, "turn a physical memory image into a .dmp (or raw)" },
+	{ "verify", cmd_verify, help_verify, "compare every physical page of an image with a dump" },
+	{ "image", cmd_images, help_images, "describe a memory image: format, ranges, CPUs, notes" },
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -12,6 +12,8 @@
 #include <dmpkit/physmem.h>
 #include <dmpkit/status.h>
 #include <dmpkit/triage.h>
+#include <dmpkit/image.h>
+#include <dmpkit/dumpwriter.h>
 #include <dmpkit/version.h>
 
 #endif

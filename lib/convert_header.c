@@ -1,0 +1,3 @@
+/* placeholder */
+#include "internal.h"
+typedef int dk_placeholder_convert_header;
