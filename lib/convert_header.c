@@ -1,3 +1,885 @@
-/* placeholder */
-#include "internal.h"
-typedef int dk_placeholder_convert_header;
+/* dmpkit — the dump header of a conversion: where it comes from, and its
+ * verification and repair against the image.
+ *
+ * Header offsets: lib/layouts.c (DUMP_HEADER32/64, team notes
+ * kernel-dump-format.md §1).  What QEMU's win-dmp writer patches (team
+ * notes input-formats.md §2.3: qemu dump/win_dump.c): KdDebuggerDataBlock
+ * retried from BugcheckParameter1, PfnDataBase from KDBG MmPfnDatabase,
+ * BugcheckData from KiBugcheckData, RequiredDumpSpace.  KUSER_SHARED_DATA
+ * (0xFFFFF78000000000 x64, 0xFFDF0000 x86): InterruptTime at +0x08 and
+ * SystemTime at +0x14 (KSYSTEM_TIME {LowPart, High1Time, High2Time}),
+ * ntddk.h.
+ * SPDX-License-Identifier: MIT */
+#define _POSIX_C_SOURCE 200809L
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <dmpkit/kdbg.h>
+#include <dmpkit/kdump.h>
+#include <dmpkit/kernel.h>
+
+#include "convert_internal.h"
+#include "image_internal.h"
+#include "layouts.h"
+
+const char *dk_header_source_name(dk_header_source s)
+{
+	switch (s) {
+	case DK_HDR_FILE: return "header file";
+	case DK_HDR_DUMP_FILE: return "existing dump";
+	case DK_HDR_VMCOREINFO: return "VMCOREINFO note";
+	case DK_HDR_AT: return "image memory";
+	case DK_HDR_IMAGE_DUMP: return "input dump";
+	case DK_HDR_SYNTH: return "synthesized";
+	default: return "none";
+	}
+}
+
+void dk_convert_report_free(dk_convert_report *rep)
+{
+	if (!rep)
+		return;
+	for (size_t i = 0; i < rep->npatches; i++)
+		free(rep->patches[i].bytes);
+	free(rep->patches);
+	rep->patches = NULL;
+	rep->npatches = 0;
+	free(rep->findings);
+	rep->findings = NULL;
+	rep->count = 0;
+}
+
+typedef struct hctx {
+	dk_image *img;
+	const dk_physmem *pm;
+	const dk_convert_options *o;
+	dk_convert_report *rep;
+	uint8_t *h;
+	size_t len;
+	unsigned bits;
+	const dk_struct_desc *desc;
+	bool given;              /* the header came from the user or the guest */
+} hctx;
+
+static void finding(dk_convert_report *rep, dk_finding_kind kind, const char *field, bool vals,
+                    uint64_t old, uint64_t nv, const char *fmt, ...) DK_PRINTF(7, 8);
+static void finding(dk_convert_report *rep, dk_finding_kind kind, const char *field, bool vals,
+                    uint64_t old, uint64_t nv, const char *fmt, ...)
+{
+	if (rep->count >= 256)
+		return;
+	dk_conv_finding *v = realloc(rep->findings, (rep->count + 1) * sizeof *v);
+	if (!v)
+		return;
+	rep->findings = v;
+	dk_conv_finding *f = &v[rep->count++];
+	memset(f, 0, sizeof *f);
+	f->kind = kind;
+	dk_strlcpy(f->field, field ? field : "", sizeof f->field);
+	f->has_values = vals;
+	f->old_value = old;
+	f->new_value = nv;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(f->text, sizeof f->text, fmt, ap);
+	va_end(ap);
+	if (kind == DK_CONV_REPAIR)
+		rep->repairs++;
+}
+
+static const dk_field *hfield(const hctx *c, const char *name)
+{
+	return dk_struct_field(c->desc, name);
+}
+
+static uint64_t hget(const hctx *c, const char *name)
+{
+	const dk_field *f = hfield(c, name);
+	return f ? dk_getn(c->h, c->len, f->offset, f->size) : 0;
+}
+
+static bool hfill(const hctx *c, const char *name)
+{
+	const dk_field *f = hfield(c, name);
+	return f && dk_is_page_fill(c->h, c->len, f->offset);
+}
+
+static void hput(hctx *c, const char *name, uint64_t v)
+{
+	const dk_field *f = hfield(c, name);
+	if (!f)
+		return;
+	for (uint32_t i = 0; i < f->size && i < 8; i++)
+		c->h[f->offset + i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Sets a field; a changed value that was set before is a repair (of a given
+ * header) and otherwise a fill-in. */
+static void hset(hctx *c, const char *name, uint64_t v, const char *why)
+{
+	uint64_t old = hget(c, name);
+	const dk_field *f = hfield(c, name);
+	if (!f)
+		return;
+	uint64_t mask = f->size >= 8 ? UINT64_MAX : (1ull << (8 * f->size)) - 1;
+	v &= mask;
+	bool was_set = !hfill(c, name);
+	if (old == v && was_set && c->given)
+		return; /* verified as given */
+	hput(c, name, v);
+	if (c->given && was_set && old != 0)
+		finding(c->rep, DK_CONV_REPAIR, name, true, old, v, "%s: 0x%" PRIx64 " -> 0x%" PRIx64
+		        " (%s)", name, old, v, why);
+	else
+		finding(c->rep, DK_CONV_SET, name, true, old, v, "%s = 0x%" PRIx64 " (%s)", name, v,
+		        why);
+}
+
+/* ---- where the header comes from ---- */
+
+static bool header_sig(const uint8_t *p, size_t n, unsigned *bits)
+{
+	if (n < 8 || memcmp(p, "PAGE", 4) != 0)
+		return false;
+	if (memcmp(p + 4, "DU64", 4) == 0) {
+		*bits = 64;
+		return n >= DK_HEADER64_SIZE;
+	}
+	if (memcmp(p + 4, "DUMP", 4) == 0) {
+		*bits = 32;
+		return n >= DK_HEADER32_SIZE;
+	}
+	return false;
+}
+
+static dk_status header_from_file(hctx *c, const char *path, dk_error *err)
+{
+	dk_input in;
+	dk_status st = dk_input_open(&in, path, err);
+	if (st != DK_OK)
+		return st;
+	uint8_t buf[0x2000];
+	size_t n = dk_input_read_some(&in, 0, buf, sizeof buf);
+	unsigned bits = 0;
+	if (!header_sig(buf, n, &bits)) {
+		dk_set_error(err, DK_E_FORMAT,
+		             "%s: not a dump header: expected \"PAGEDU64\" (0x2000 bytes) or "
+		             "\"PAGEDUMP\" (0x1000 bytes) at offset 0, found \"%.8s\" and %zu bytes",
+		             path, n >= 8 ? (const char *)buf : "", n);
+		for (size_t i = 0; i < 8 && i < n; i++)
+			if (buf[i] < 0x20 || buf[i] > 0x7E)
+				dk_set_error(err, DK_E_FORMAT,
+				             "%s: not a dump header: expected \"PAGEDU64\" (0x2000 bytes) "
+				             "or \"PAGEDUMP\" (0x1000 bytes) at offset 0, found %zu bytes "
+				             "starting %02x %02x %02x %02x",
+				             path, n, n > 0 ? buf[0] : 0, n > 1 ? buf[1] : 0,
+				             n > 2 ? buf[2] : 0, n > 3 ? buf[3] : 0);
+		dk_input_close(&in);
+		return DK_E_FORMAT;
+	}
+	c->bits = bits;
+	c->len = bits == 64 ? DK_HEADER64_SIZE : DK_HEADER32_SIZE;
+	memcpy(c->h, buf, c->len);
+	bool dump = in.size > c->len;
+	c->rep->source = dump ? DK_HDR_DUMP_FILE : DK_HDR_FILE;
+	snprintf(c->rep->source_detail, sizeof c->rep->source_detail, "%s (%s, %s)", path,
+	         bits == 64 ? "PAGEDU64" : "PAGEDUMP",
+	         dump ? "the header of an existing dump" : "a captured header buffer");
+	dk_input_close(&in);
+	return DK_OK;
+}
+
+static bool header_from_memory(hctx *c, uint64_t pa, dk_error *err)
+{
+	uint8_t buf[0x2000];
+	dk_status st = dk_physmem_read(c->pm, pa, buf, 8, err);
+	if (st != DK_OK)
+		return false;
+	size_t want = memcmp(buf + 4, "DU64", 4) == 0 ? 0x2000 : 0x1000;
+	if (dk_physmem_read(c->pm, pa, buf, want, err) != DK_OK)
+		return false;
+	unsigned bits;
+	if (!header_sig(buf, want, &bits)) {
+		dk_set_error(err, DK_E_FORMAT,
+		             "%s: physical 0x%" PRIx64 " holds no dump header: expected \"PAGEDU64\" "
+		             "or \"PAGEDUMP\", found %02x %02x %02x %02x %02x %02x %02x %02x",
+		             c->img->in.name, pa, buf[0], buf[1], buf[2], buf[3], buf[4], buf[5],
+		             buf[6], buf[7]);
+		return false;
+	}
+	c->bits = bits;
+	c->len = want;
+	memcpy(c->h, buf, want);
+	return true;
+}
+
+static void page_fill(uint8_t *h, size_t len)
+{
+	for (size_t i = 0; i + 4 <= len; i += 4)
+		memcpy(h + i, "PAGE", 4);
+}
+
+/* ---- the kernel seen through a candidate header ---- */
+
+typedef struct kinfo {
+	bool ok;               /* KDBG found at a known address and modules listed */
+	bool kdbg_at_header;   /* at the header's KdDebuggerDataBlock */
+	dk_kdbg kdbg;
+	uint64_t kern_base;
+	size_t nmodules;
+	uint64_t system_dtb;
+	unsigned ncpus;
+	char first_module[64];
+	char notes[512];
+} kinfo;
+
+static void probe_kernel(hctx *c, kinfo *ki)
+{
+	memset(ki, 0, sizeof *ki);
+	/* the overlay must not see a bitmap/triage layout */
+	uint8_t *tmp = malloc(c->len);
+	if (!tmp)
+		return;
+	memcpy(tmp, c->h, c->len);
+	hctx t = *c;
+	t.h = tmp;
+	hput(&t, "DumpType", DK_DUMP_FULL);
+	hput(&t, "PhysicalMemoryBlock.NumberOfRuns", 0);
+	dk_kdump *d = NULL;
+	dk_kernel *k = NULL;
+	dk_error e;
+	if (dk_kdump_open_overlay(tmp, c->len, c->pm, c->img->in.name, &d, &e) != DK_OK)
+		goto out;
+	if (dk_kernel_open(d, &k, &e) != DK_OK)
+		goto out;
+	const dk_kdbg *kd = dk_kernel_kdbg(k);
+	if (!kd || !kd->va || !dk_kernel_vas(k))
+		goto out;
+	ki->kdbg = *kd;
+	ki->kdbg_at_header = kd->source == DK_KDBG_FROM_HEADER;
+	uint64_t v;
+	if (dk_kdbg_get(kd, "KernBase", &v))
+		ki->kern_base = v;
+	dk_kmodule *mods = NULL;
+	size_t nm = 0;
+	dk_walk_status ws;
+	if (dk_kernel_modules(k, &mods, &nm, &ws, &e) == DK_OK && nm > 0) {
+		ki->nmodules = nm;
+		dk_strlcpy(ki->first_module, mods[0].name, sizeof ki->first_module);
+	}
+	free(mods);
+	dk_kprocess *procs = NULL;
+	size_t np = 0;
+	if (dk_kernel_processes(k, &procs, &np, &ws, &e) == DK_OK && np > 0) {
+		size_t sys = 0;
+		for (size_t i = 0; i < np; i++)
+			if (procs[i].pid == 4 || procs[i].pid == 8) {
+				sys = i;
+				break;
+			}
+		ki->system_dtb = procs[sys].dtb;
+	}
+	free(procs);
+	/* processors: the non-empty leading entries of KiProcessorBlock (the
+	 * kernel layer's own count trusts the header) */
+	uint64_t kpb;
+	if (dk_kdbg_get(kd, "KiProcessorBlock", &kpb) && kpb) {
+		unsigned ptr = c->bits / 8;
+		if (c->bits == 32)
+			kpb &= 0xFFFFFFFFu;
+		for (unsigned i = 0; i < 256; i++) {
+			uint8_t b[8] = { 0 };
+			if (dk_kernel_read(k, kpb + (uint64_t)i * ptr, b, ptr, &e) != DK_OK)
+				break;
+			uint64_t p = ptr == 8 ? dk_le64(b) : dk_le32(b);
+			if (!p)
+				break;
+			ki->ncpus = i + 1;
+		}
+	}
+	dk_strlcpy(ki->notes, dk_kernel_notes(k), sizeof ki->notes);
+	ki->ok = ki->nmodules > 0;
+out:
+	dk_kernel_close(k);
+	dk_kdump_close(d);
+	free(tmp);
+}
+
+static void set_bits(hctx *c, unsigned bits)
+{
+	c->bits = bits;
+	c->len = bits == 64 ? DK_HEADER64_SIZE : DK_HEADER32_SIZE;
+	c->desc = bits == 64 ? &dk_header64 : &dk_header32;
+}
+
+static void put_dtb_mode(hctx *c, dk_paging mode, uint64_t dtb)
+{
+	hput(c, "DirectoryTableBase", dtb);
+	if (c->bits == 32)
+		c->h[0x5C] = mode == DK_PAGING_PAE ? 1 : 0;
+}
+
+/* A fresh header for `bits` (PAGE fill, signature, machine type). */
+static void fresh_header(hctx *c, unsigned bits)
+{
+	set_bits(c, bits);
+	page_fill(c->h, 0x2000);
+	memcpy(c->h, bits == 64 ? "PAGEDU64" : "PAGEDUMP", 8);
+	hput(c, "MajorVersion", 0xF);
+	hput(c, "MachineImageType", bits == 64 ? 0x8664 : 0x14C);
+	hput(c, "NumberProcessors", 1);
+	hput(c, "BugCheckCode", 0);
+	for (int i = 1; i <= 4; i++) {
+		char n[32];
+		snprintf(n, sizeof n, "BugCheckParameter%d", i);
+		hput(c, n, 0);
+	}
+	/* context and exception records start zeroed */
+	const dk_field *ctx = hfield(c, "ContextRecord"), *exc = hfield(c, "Exception");
+	memset(c->h + ctx->offset, 0, ctx->size);
+	memset(c->h + exc->offset, 0, exc->size);
+	if (bits == 32)
+		c->h[0x5C] = 0;
+}
+
+/* Tries DTB candidates (CPU state, then a scan) until the kernel appears. */
+static bool find_kernel(hctx *c, kinfo *ki, bool bits_known)
+{
+	uint64_t orig_dtb = hget(c, "DirectoryTableBase");
+	uint8_t orig_pae = c->bits == 32 ? c->h[0x5C] : 0;
+	/* 1. the vCPUs' CR3 */
+	for (size_t i = 0; i < dk_image_cpu_count(c->img); i++) {
+		const dk_image_cpu *cpu = dk_image_cpu_state(c->img, i);
+		if (!(cpu->have & DK_CPU_HAVE_CR3) || !cpu->cr3)
+			continue;
+		bool lma = (cpu->have & DK_CPU_HAVE_EFER) ? (cpu->efer & 0x400) != 0 : cpu->bits == 64;
+		bool pae = (cpu->have & DK_CPU_HAVE_CRS) ? (cpu->cr4 & 0x20) != 0 : true;
+		unsigned bits = lma ? 64 : 32;
+		if (bits_known && bits != c->bits)
+			continue;
+		if (!bits_known)
+			fresh_header(c, bits);
+		dk_paging mode = bits == 64 ? DK_PAGING_X64 : pae ? DK_PAGING_PAE : DK_PAGING_X86;
+		uint64_t dtb = bits == 64 ? cpu->cr3 & 0x000FFFFFFFFFF000ull : cpu->cr3 & 0xFFFFFFE0u;
+		put_dtb_mode(c, mode, dtb);
+		probe_kernel(c, ki);
+		if (ki->ok) {
+			finding(c->rep, DK_CONV_INFO, "DirectoryTableBase", true, orig_dtb, dtb,
+			        "the kernel was found through vCPU %zu's CR3 0x%" PRIx64, i, cpu->cr3);
+			return true;
+		}
+	}
+	/* 2. page-table roots found by their self-map */
+	dk_kscan s;
+	dk_error e;
+	if (dk_kscan_run(c->pm, 1u << 22, &s, &e) != DK_OK)
+		return false;
+	for (size_t i = 0; i < s.npae && s.ndtb < DK_KSCAN_MAX_DTB; i++) {
+		uint64_t dtb;
+		if (dk_kscan_find_pdpt(c->pm, s.pae_pds[i], 1u << 22, &dtb))
+			s.dtb[s.ndtb].mode = DK_PAGING_PAE, s.dtb[s.ndtb++].dtb = dtb;
+	}
+	finding(c->rep, DK_CONV_INFO, "", false, 0, 0,
+	        "scanned %" PRIu64 " pages: %zu page-table roots with a self-map, %zu native PE "
+	        "images", s.scanned, s.ndtb, s.nmz);
+	for (size_t i = 0; i < s.ndtb; i++) {
+		dk_paging mode = s.dtb[i].mode;
+		unsigned bits = mode == DK_PAGING_X64 ? 64 : 32;
+		if (bits_known && bits != c->bits)
+			continue;
+		if (!bits_known)
+			fresh_header(c, bits);
+		put_dtb_mode(c, mode, s.dtb[i].dtb);
+		probe_kernel(c, ki);
+		if (!ki->ok) {
+			/* anchors unknown: find the kernel image and its KDBG */
+			uint16_t want = bits == 64 ? 0x8664 : 0x14C;
+			uint64_t pas[DK_KSCAN_MAX_MZ], vas[DK_KSCAN_MAX_MZ];
+			size_t n = 0;
+			for (size_t m = 0; m < s.nmz; m++)
+				if (s.mz[m].machine == want)
+					pas[n++] = s.mz[m].pa;
+			if (!n)
+				continue;
+			dk_kscan_reverse(c->pm, mode, s.dtb[i].dtb, pas, n, vas);
+			dk_vas *vas_ = NULL;
+			if (dk_vas_create(c->pm, mode, s.dtb[i].dtb, &vas_, &e) != DK_OK)
+				continue;
+			for (size_t m = 0; m < n && !ki->ok; m++) {
+				if (!vas[m])
+					continue;
+				dk_kdbg kd;
+				bool got = dk_kdbg_scan_image(vas_, vas[m], bits, &kd) ||
+				           (bits == 64 && dk_kdbg_find_encoded(vas_, vas[m], &kd));
+				if (!got)
+					continue;
+				hput(c, "KdDebuggerDataBlock", kd.va);
+				probe_kernel(c, ki);
+				if (ki->ok && kd.was_encoded) {
+					ki->kdbg = kd; /* keep the keys */
+				}
+			}
+			dk_vas_free(vas_);
+		}
+		if (ki->ok) {
+			finding(c->rep, DK_CONV_INFO, "DirectoryTableBase", true, orig_dtb,
+			        s.dtb[i].dtb,
+			        "the kernel was found through the %s page-table root at 0x%" PRIx64
+			        " (found by its self-map)", dk_paging_name(mode), s.dtb[i].dtb);
+			return true;
+		}
+	}
+	hput(c, "DirectoryTableBase", orig_dtb);
+	if (c->bits == 32)
+		c->h[0x5C] = orig_pae;
+	return false;
+}
+
+static bool kread(const dk_physmem *pm, dk_paging mode, uint64_t dtb, uint64_t va, void *buf,
+                  size_t len)
+{
+	dk_vas *v = NULL;
+	dk_error e;
+	if (dk_vas_create(pm, mode, dtb, &v, &e) != DK_OK)
+		return false;
+	bool ok = dk_vas_read(v, va, buf, len, &e) == DK_OK;
+	dk_vas_free(v);
+	return ok;
+}
+
+static dk_paging header_mode(const hctx *c)
+{
+	if (c->bits == 64)
+		return hget(c, "MachineImageType") == 0xAA64 ? DK_PAGING_ARM64 : DK_PAGING_X64;
+	return c->h[0x5C] ? DK_PAGING_PAE : DK_PAGING_X86;
+}
+
+/* Reads a kernel global whose address the KDBG holds. */
+static bool kdbg_global(const hctx *c, const kinfo *ki, const char *field, unsigned size,
+                        uint64_t *out)
+{
+	uint64_t addr;
+	if (!dk_kdbg_get(&ki->kdbg, field, &addr) || !addr)
+		return false;
+	if (c->bits == 32)
+		addr &= 0xFFFFFFFFu;
+	uint8_t b[8] = { 0 };
+	uint64_t dtb = hget(c, "DirectoryTableBase");
+	dk_paging mode = header_mode(c);
+	if (!kread(c->pm, mode, mode == DK_PAGING_X64 ? dtb & ~0xFFFull : dtb, addr, b, size))
+		return false;
+	*out = size == 8 ? dk_le64(b) : size == 4 ? dk_le32(b) : size == 2 ? dk_le16(b) : b[0];
+	return true;
+}
+
+/* An encoded KDBG is written decoded: one patch per page it spans. */
+static void add_kdbg_patch(hctx *c, const kinfo *ki)
+{
+	if (!ki->kdbg.was_encoded || !ki->kdbg.len)
+		return;
+	dk_vas *v = NULL;
+	dk_error e;
+	dk_paging mode = header_mode(c);
+	uint64_t dtb = hget(c, "DirectoryTableBase");
+	if (dk_vas_create(c->pm, mode, mode == DK_PAGING_X64 ? dtb & ~0xFFFull : dtb, &v, &e) !=
+	    DK_OK)
+		return;
+	size_t done = 0;
+	while (done < ki->kdbg.len) {
+		uint64_t va = ki->kdbg.va + done;
+		size_t n = 4096 - (size_t)(va & 0xFFF);
+		if (n > ki->kdbg.len - done)
+			n = ki->kdbg.len - done;
+		dk_xlate x;
+		dk_vas_translate(v, va, &x);
+		if (x.state != DK_XL_VALID)
+			break;
+		dk_conv_patch *p = realloc(c->rep->patches, (c->rep->npatches + 1) * sizeof *p);
+		if (!p)
+			break;
+		c->rep->patches = p;
+		uint8_t *b = malloc(n);
+		if (!b)
+			break;
+		memcpy(b, ki->kdbg.data + done, n);
+		p[c->rep->npatches].pa = x.pa;
+		p[c->rep->npatches].bytes = b;
+		p[c->rep->npatches].len = n;
+		c->rep->npatches++;
+		done += n;
+	}
+	dk_vas_free(v);
+	if (done == ki->kdbg.len)
+		finding(c->rep, DK_CONV_SET, "", false, 0, 0,
+		        "the KDBG block at 0x%" PRIx64 " is encoded in the image (KdpDataBlockEncoded "
+		        "set); the output holds it decoded (%zu bytes), so the debugger finds its tag",
+		        ki->kdbg.va, ki->kdbg.len);
+}
+
+/* Fill in / repair every field the kernel can prove. */
+static void apply_kernel(hctx *c, kinfo *ki)
+{
+	uint64_t v;
+	add_kdbg_patch(c, ki);
+	hset(c, "KdDebuggerDataBlock", ki->kdbg.va,
+	     ki->kdbg.was_encoded ? "the KDBG block (stored encoded; the output holds it decoded)"
+	                          : "the address of the block tagged KDBG");
+	if (dk_kdbg_get(&ki->kdbg, "PsLoadedModuleList", &v))
+		hset(c, "PsLoadedModuleList", v, "KDBG.PsLoadedModuleList");
+	if (dk_kdbg_get(&ki->kdbg, "PsActiveProcessHead", &v))
+		hset(c, "PsActiveProcessHead", v, "KDBG.PsActiveProcessHead");
+	/* kernel-written dumps hold the value of nt!MmPfnDatabase, converters
+	 * (QEMU, Volatility raw2dmp) its address, KDBG.MmPfnDatabase; the
+	 * debugger opens both (kernel-dump-format.md §1.6): either is kept */
+	uint64_t addr = 0;
+	if (kdbg_global(c, ki, "MmPfnDatabase", c->bits / 8, &v) &&
+	    dk_kdbg_get(&ki->kdbg, "MmPfnDatabase", &addr)) {
+		uint64_t cur = hget(c, "PfnDataBase");
+		uint64_t m = c->bits == 64 ? UINT64_MAX : 0xFFFFFFFFu;
+		if (hfill(c, "PfnDataBase") || (cur != (v & m) && cur != (addr & m)))
+			hset(c, "PfnDataBase", v, "the value of nt!MmPfnDatabase (KDBG.MmPfnDatabase)");
+	}
+	if (ki->system_dtb) {
+		uint64_t cur = hget(c, "DirectoryTableBase");
+		uint64_t mask = c->bits == 64 ? ~0xFFFull : (c->h[0x5C] ? ~0x1Full : ~0xFFFull);
+		if ((cur & mask) != (ki->system_dtb & mask))
+			hset(c, "DirectoryTableBase", ki->system_dtb,
+			     "the System process's DirectoryTableBase (KPROCESS)");
+	}
+	if (ki->ncpus && ki->ncpus != hget(c, "NumberProcessors"))
+		hset(c, "NumberProcessors", ki->ncpus, "non-empty KiProcessorBlock entries");
+	uint64_t lab;
+	if (dk_kdbg_get(&ki->kdbg, "NtBuildLab", &lab) && lab) {
+		char s[32] = { 0 };
+		uint64_t dtb = hget(c, "DirectoryTableBase");
+		dk_paging mode = header_mode(c);
+		if (kread(c->pm, mode, mode == DK_PAGING_X64 ? dtb & ~0xFFFull : dtb,
+		          c->bits == 32 ? lab & 0xFFFFFFFFu : lab, s, sizeof s - 1)) {
+			unsigned long build = strtoul(s, NULL, 10);
+			if (build >= 1000 && build < 100000 && build != hget(c, "MinorVersion"))
+				hset(c, "MinorVersion", build, "the build number of NtBuildLab");
+		}
+	}
+}
+
+/* KUSER_SHARED_DATA times for a synthesized header. */
+static void apply_times(hctx *c)
+{
+	uint64_t usd = c->bits == 64 ? 0xFFFFF78000000000ull : 0xFFDF0000u;
+	uint8_t b[0x20];
+	uint64_t dtb = hget(c, "DirectoryTableBase");
+	dk_paging mode = header_mode(c);
+	if (!kread(c->pm, mode, mode == DK_PAGING_X64 ? dtb & ~0xFFFull : dtb, usd, b, sizeof b))
+		return;
+	uint64_t it = (uint64_t)dk_le32(b + 0x08) | (uint64_t)dk_le32(b + 0x0C) << 32;
+	uint64_t st = (uint64_t)dk_le32(b + 0x14) | (uint64_t)dk_le32(b + 0x18) << 32;
+	if (st && hfill(c, "SystemTime"))
+		hset(c, "SystemTime", st, "KUSER_SHARED_DATA.SystemTime at capture");
+	if (it && hfill(c, "SystemUpTime"))
+		hset(c, "SystemUpTime", it, "KUSER_SHARED_DATA.InterruptTime at capture");
+}
+
+/* The CONTEXT of vCPU 0 from the image's CPU state. */
+static void apply_context(hctx *c)
+{
+	const dk_image_cpu *cpu = dk_image_cpu_state(c->img, 0);
+	if (!cpu || !(cpu->have & DK_CPU_HAVE_GPRS))
+		return;
+	const dk_field *ctxf = hfield(c, "ContextRecord");
+	uint8_t *ctx = c->h + ctxf->offset;
+	if (c->bits == 64 && hget(c, "MachineImageType") == 0x8664) {
+		/* CONTEXT (AMD64): lib/layouts.c dk_ctx_amd64 */
+		memset(ctx, 0, 0x4D0);
+		dk_put32(ctx + 0x30, 0x0010001Fu); /* CONTEXT_AMD64 | FULL | SEGMENTS | DEBUG */
+		uint16_t segs[6] = { cpu->cs, cpu->ds, cpu->es, cpu->fs, cpu->gs, cpu->ss };
+		for (int i = 0; i < 6; i++) {
+			ctx[0x38 + 2 * i] = (uint8_t)segs[i];
+			ctx[0x39 + 2 * i] = (uint8_t)(segs[i] >> 8);
+		}
+		dk_put32(ctx + 0x44, (uint32_t)cpu->rflags);
+		for (int i = 0; i < 16; i++)
+			dk_put64(ctx + 0x78 + 8 * i, cpu->gpr[i]);
+		dk_put64(ctx + 0xF8, cpu->rip);
+	} else if (c->bits == 32) {
+		/* CONTEXT (x86): ContextFlags 0x10007 (i386 | CONTROL | INTEGER | SEGMENTS) */
+		memset(ctx, 0, 0x2CC);
+		dk_put32(ctx + 0x00, 0x00010007u);
+		dk_put32(ctx + 0x8C, cpu->gs);
+		dk_put32(ctx + 0x90, cpu->fs);
+		dk_put32(ctx + 0x94, cpu->es);
+		dk_put32(ctx + 0x98, cpu->ds);
+		/* Edi Esi Ebx Edx Ecx Eax at 0x9C..0xB0; gpr order rax rcx rdx rbx rsp rbp rsi rdi */
+		dk_put32(ctx + 0x9C, (uint32_t)cpu->gpr[7]);
+		dk_put32(ctx + 0xA0, (uint32_t)cpu->gpr[6]);
+		dk_put32(ctx + 0xA4, (uint32_t)cpu->gpr[3]);
+		dk_put32(ctx + 0xA8, (uint32_t)cpu->gpr[2]);
+		dk_put32(ctx + 0xAC, (uint32_t)cpu->gpr[1]);
+		dk_put32(ctx + 0xB0, (uint32_t)cpu->gpr[0]);
+		dk_put32(ctx + 0xB4, (uint32_t)cpu->gpr[5]);
+		dk_put32(ctx + 0xB8, (uint32_t)cpu->rip);
+		dk_put32(ctx + 0xBC, cpu->cs);
+		dk_put32(ctx + 0xC0, (uint32_t)cpu->rflags);
+		dk_put32(ctx + 0xC4, (uint32_t)cpu->gpr[4]);
+		dk_put32(ctx + 0xC8, cpu->ss);
+	} else {
+		return;
+	}
+	finding(c->rep, DK_CONV_SET, "ContextRecord", true, 0, cpu->rip,
+	        "ContextRecord: vCPU 0's registers as the image recorded them (rip 0x%" PRIx64 ")",
+	        cpu->rip);
+}
+
+static void apply_bugcheck(hctx *c, const kinfo *ki)
+{
+	const dk_convert_options *o = c->o;
+	if (o->bugcheck_set) {
+		hset(c, "BugCheckCode", o->bugcheck_code, "--bugcheck");
+		for (int i = 0; i < 4; i++) {
+			char n[32];
+			snprintf(n, sizeof n, "BugCheckParameter%d", i + 1);
+			hset(c, n, o->bugcheck_params[i], "--bugcheck");
+		}
+		return;
+	}
+	uint64_t code = hget(c, "BugCheckCode");
+	if (code && !hfill(c, "BugCheckCode"))
+		return;
+	/* a machine that was bugchecking has KiBugcheckData filled (QEMU reads it too) */
+	if (ki && ki->ok) {
+		uint64_t addr;
+		if (dk_kdbg_get(&ki->kdbg, "KiBugcheckData", &addr) && addr) {
+			unsigned ps = c->bits / 8;
+			uint8_t b[40] = { 0 };
+			uint64_t dtb = hget(c, "DirectoryTableBase");
+			dk_paging mode = header_mode(c);
+			if (kread(c->pm, mode, mode == DK_PAGING_X64 ? dtb & ~0xFFFull : dtb,
+			          c->bits == 32 ? addr & 0xFFFFFFFFu : addr, b, 5 * ps)) {
+				uint64_t kc = ps == 8 ? dk_le64(b) : dk_le32(b);
+				if (kc && kc <= 0xFFFFFFFFu) {
+					hset(c, "BugCheckCode", kc, "KiBugcheckData: the machine was bugchecking");
+					for (unsigned i = 0; i < 4; i++) {
+						char n[32];
+						snprintf(n, sizeof n, "BugCheckParameter%u", i + 1);
+						uint64_t p = ps == 8 ? dk_le64(b + 8 * (i + 1)) : dk_le32(b + 4 * (i + 1));
+						hset(c, n, p, "KiBugcheckData");
+					}
+					return;
+				}
+			}
+		}
+	}
+	hset(c, "BugCheckCode", DK_CONVERT_DEFAULT_BUGCHECK,
+	     "no bugcheck recorded: MANUALLY_INITIATED_CRASH; set another with --bugcheck");
+	finding(c->rep, DK_CONV_GUESS, "BugCheckCode", false, 0, 0,
+	        "BugCheckCode 0xE2 (MANUALLY_INITIATED_CRASH) is a default, not what the machine "
+	        "reported");
+}
+
+static void write_comment(hctx *c)
+{
+	char s[128];
+	size_t n = 0;
+	int w = snprintf(s, sizeof s, "%s%sdmpkit convert: %s hdr",
+	                 c->o->comment ? c->o->comment : "", c->o->comment ? "; " : "",
+	                 dk_header_source_name(c->rep->source));
+	n = w < 0 ? 0 : (size_t)w < sizeof s ? (size_t)w : sizeof s - 1;
+	const char *kinds[] = { "repaired", "set", "guessed" };
+	dk_finding_kind kk[] = { DK_CONV_REPAIR, DK_CONV_SET, DK_CONV_GUESS };
+	for (int k = 0; k < 3; k++) {
+		bool first = true;
+		for (size_t i = 0; i < c->rep->count; i++) {
+			const dk_conv_finding *f = &c->rep->findings[i];
+			if (f->kind != kk[k] || !f->field[0])
+				continue;
+			w = snprintf(s + n, sizeof s - n, "%s%s", first ? "; " : ",",
+			             first ? kinds[k] : "");
+			if (w > 0)
+				n += (size_t)w < sizeof s - n ? (size_t)w : sizeof s - n - 1;
+			if (first && n < sizeof s - 1) {
+				s[n++] = ' ';
+				s[n] = '\0';
+			}
+			first = false;
+			w = snprintf(s + n, sizeof s - n, "%s", f->field);
+			if (w > 0)
+				n += (size_t)w < sizeof s - n ? (size_t)w : sizeof s - n - 1;
+		}
+	}
+	if (!c->rep->kernel_found) {
+		w = snprintf(s + n, sizeof s - n, "; kernel not verified");
+		if (w > 0)
+			n += (size_t)w < sizeof s - n ? (size_t)w : sizeof s - n - 1;
+	}
+	const dk_field *f = hfield(c, "Comment");
+	memset(c->h + f->offset, 0, f->size);
+	memcpy(c->h + f->offset, s, n < f->size ? n : f->size - 1);
+}
+
+dk_status dk_convert_header(dk_image *img, const dk_convert_options *opts, uint8_t hdr[0x2000],
+                            size_t *len, dk_convert_report *rep, dk_error *err)
+{
+	static const dk_convert_options none;
+	if (!opts)
+		opts = &none;
+	memset(rep, 0, sizeof *rep);
+	hctx c = { .img = img, .pm = dk_image_physmem(img), .o = opts, .rep = rep, .h = hdr };
+	memset(hdr, 0, 0x2000);
+	dk_status st = DK_OK;
+	size_t vlen = 0;
+	const uint8_t *vmci = dk_image_vmcoreinfo(img, &vlen);
+	unsigned vbits = 0;
+	if (opts->header_file) {
+		st = header_from_file(&c, opts->header_file, err);
+		if (st != DK_OK)
+			return st;
+	} else if (opts->header_at_set) {
+		if (!header_from_memory(&c, opts->header_at, err))
+			return DK_E_FORMAT;
+		rep->source = DK_HDR_AT;
+		snprintf(rep->source_detail, sizeof rep->source_detail,
+		         "physical address 0x%" PRIx64 " of the image (%s)", opts->header_at,
+		         c.bits == 64 ? "PAGEDU64" : "PAGEDUMP");
+	} else if (!opts->synthesize && vmci && header_sig(vmci, vlen, &vbits)) {
+		c.bits = vbits;
+		c.len = vbits == 64 ? DK_HEADER64_SIZE : DK_HEADER32_SIZE;
+		memcpy(hdr, vmci, c.len);
+		rep->source = DK_HDR_VMCOREINFO;
+		snprintf(rep->source_detail, sizeof rep->source_detail,
+		         "the image's VMCOREINFO note (%zu bytes, %s): a header the guest registered "
+		         "(virtio-win fwcfg)", vlen, vbits == 64 ? "PAGEDU64" : "PAGEDUMP");
+	} else if (!opts->synthesize && strcmp(dk_image_format(img), "windows-dump") == 0) {
+		size_t avail = 0;
+		const uint8_t *hb = dk_kdump_header_bytes(img->priv, &avail);
+		const dk_kdump_summary *s = dk_kdump_get_summary(img->priv);
+		c.bits = s->bits;
+		c.len = s->header_size;
+		memcpy(hdr, hb, avail < c.len ? avail : c.len);
+		rep->source = DK_HDR_IMAGE_DUMP;
+		snprintf(rep->source_detail, sizeof rep->source_detail, "the input dump's own header");
+	} else if (opts->no_synthesize) {
+		dk_set_error(err, DK_E_ARG,
+		             "%s: no dump header: give --header FILE or --header-at PHYSADDR (the image "
+		             "has no VMCOREINFO header)", img->in.name);
+		return DK_E_ARG;
+	} else {
+		rep->source = DK_HDR_SYNTH;
+		snprintf(rep->source_detail, sizeof rep->source_detail,
+		         "synthesized from the kernel found in the image");
+	}
+	c.given = rep->source != DK_HDR_SYNTH;
+	kinfo *ki = calloc(1, sizeof *ki);
+	if (!ki) {
+		dk_set_error(err, DK_E_NOMEM, "out of memory");
+		return DK_E_NOMEM;
+	}
+	bool found = false;
+	if (c.given) {
+		set_bits(&c, c.bits);
+		uint32_t mt = (uint32_t)hget(&c, "MachineImageType");
+		if (c.bits == 64 && mt != 0x8664 && mt != 0xAA64)
+			finding(rep, DK_CONV_WARNING, "MachineImageType", true, mt, mt,
+			        "MachineImageType 0x%x is neither AMD64 (0x8664) nor ARM64 (0xAA64)", mt);
+		probe_kernel(&c, ki);
+		if (ki->ok && ki->kdbg_at_header) {
+			found = true;
+			finding(rep, DK_CONV_INFO, "DirectoryTableBase", false, 0, 0,
+			        "verified: DirectoryTableBase 0x%" PRIx64 " translates KdDebuggerDataBlock "
+			        "0x%" PRIx64 " to a block tagged KDBG%s, and PsLoadedModuleList lists %zu "
+			        "modules (the first is %s)", hget(&c, "DirectoryTableBase"), ki->kdbg.va,
+			        ki->kdbg.was_encoded ? " (encoded)" : "", ki->nmodules, ki->first_module);
+		} else if (ki->ok) {
+			found = true;
+			finding(rep, DK_CONV_WARNING, "KdDebuggerDataBlock", false, 0, 0,
+			        "KdDebuggerDataBlock 0x%" PRIx64 " holds no KDBG block; the block was "
+			        "found at 0x%" PRIx64, hget(&c, "KdDebuggerDataBlock"), ki->kdbg.va);
+		} else if (hget(&c, "MachineImageType") != 0xAA64) {
+			uint64_t before = hget(&c, "DirectoryTableBase");
+			uint8_t pae_before = c.bits == 32 ? hdr[0x5C] : 0;
+			found = find_kernel(&c, ki, true);
+			if (found) {
+				uint64_t good = hget(&c, "DirectoryTableBase");
+				uint8_t pae_good = c.bits == 32 ? hdr[0x5C] : 0;
+				/* report the change as a repair of the given value */
+				hput(&c, "DirectoryTableBase", before);
+				hset(&c, "DirectoryTableBase", good,
+				     "the given value does not translate KdDebuggerDataBlock to a KDBG "
+				     "block; this one does");
+				if (c.bits == 32 && pae_good != pae_before) {
+					hdr[0x5C] = pae_before;
+					hset(&c, "PaeEnabled", pae_good, "the paging mode that translates");
+				}
+			}
+		}
+	} else {
+		fresh_header(&c, 64);
+		found = find_kernel(&c, ki, false);
+		if (!found) {
+			/* nothing proven: a minimal header from the CPU state */
+			const dk_image_cpu *cpu = dk_image_cpu_state(img, 0);
+			unsigned bits = cpu && cpu->bits == 32 ? 32 : 64;
+			fresh_header(&c, bits);
+			if (cpu && (cpu->have & DK_CPU_HAVE_CR3)) {
+				bool pae = (cpu->have & DK_CPU_HAVE_CRS) && (cpu->cr4 & 0x20);
+				put_dtb_mode(&c, pae ? DK_PAGING_PAE : DK_PAGING_X86, cpu->cr3);
+				finding(rep, DK_CONV_GUESS, "DirectoryTableBase", true, 0, cpu->cr3,
+				        "DirectoryTableBase = vCPU 0's CR3 0x%" PRIx64 ", unverified",
+				        cpu->cr3);
+			} else {
+				hput(&c, "DirectoryTableBase", 0);
+			}
+		}
+		c.given = false;
+	}
+	rep->kernel_found = found;
+	rep->bits = c.bits;
+	if (found) {
+		/* the DTB that found it, if it differs from the given one, is a repair */
+		if (c.given && ki->system_dtb == 0) {
+			/* keep */
+		}
+		apply_kernel(&c, ki);
+		if (rep->source == DK_HDR_SYNTH) {
+			apply_times(&c);
+			apply_context(&c);
+		}
+	} else {
+		finding(rep, DK_CONV_WARNING, "", false, 0, 0,
+		        "no Windows kernel could be proven in the image (no DirectoryTableBase "
+		        "translates to a KDBG block and a module list): the header's values are kept "
+		        "unverified; the debugger may not be able to use the dump");
+	}
+	apply_bugcheck(&c, found ? ki : NULL);
+	if (hfill(&c, "DumpType") || hget(&c, "DumpType") != DK_DUMP_FULL)
+		hput(&c, "DumpType", DK_DUMP_FULL);
+	if (c.given) {
+		dk_run *runs = NULL;
+		size_t nruns = 0;
+		dk_error e;
+		if (dk_dump_plan_runs(c.pm, opts->write.exclude, opts->write.nexclude, &runs, &nruns,
+		                      &e) == DK_OK)
+			dk_convert_compare_runs(hdr, c.len, runs, nruns, rep);
+		free(runs);
+	}
+	write_comment(&c);
+	*len = c.len;
+	free(ki);
+	if (opts->no_repair && rep->repairs) {
+		char list[256] = "";
+		size_t n = 0;
+		for (size_t i = 0; i < rep->count && n < sizeof list - 40; i++)
+			if (rep->findings[i].kind == DK_CONV_REPAIR) {
+				int w = snprintf(list + n, sizeof list - n, "%s%s", n ? ", " : "",
+				                 rep->findings[i].field);
+				if (w > 0)
+					n += (size_t)w;
+			}
+		dk_set_error(err, DK_E_FORMAT,
+		             "%s: the header needs %zu repair(s) (%s) and --no-repair was given",
+		             img->in.name, rep->repairs, list);
+		return DK_E_FORMAT;
+	}
+	return DK_OK;
+}

@@ -501,6 +501,7 @@ static bool find_keys(dk_vas *vas, uint64_t base, uint64_t kdbg_va, const uint8_
 			rip_ref refs[16];
 			size_t nrefs = 0;
 			bool lea_ok = false, bswap = false;
+			uint64_t lea_target = 0;
 			size_t end = i + 7 + KDBG_WINDOW;
 			for (size_t p = i + 7; p + 7 <= end && nrefs < 16; p++) {
 				uint8_t b0 = buf[p], b1 = buf[p + 1], b2 = buf[p + 2];
@@ -514,8 +515,13 @@ static bool find_keys(dk_vas *vas, uint64_t base, uint64_t kdbg_va, const uint8_
 					int32_t rd = (int32_t)dk_le32(buf + p + 3);
 					uint64_t t = sva + p + 7 + (uint64_t)(int64_t)rd;
 					if (b1 == 0x8D) {
-						if (t == kdbg_va)
+						if (t == kdbg_va) {
 							lea_ok = true;
+						} else if (!kdbg_va && !lea_ok && t >= base &&
+						           t - base < soi) {
+							lea_ok = true; /* the block's address */
+							lea_target = t;
+						}
 					} else if (t >= base && t - base < soi) {
 						refs[nrefs].op = b1;
 						refs[nrefs].target = t;
@@ -526,6 +532,16 @@ static bool find_keys(dk_vas *vas, uint64_t base, uint64_t kdbg_va, const uint8_
 			}
 			if (!lea_ok || !bswap)
 				continue;
+			if (!kdbg_va) {
+				/* searching: the lea names the block; read it */
+				uint8_t blk[DK_KDBG_MAX];
+				memset(blk, 0, sizeof blk);
+				if (read_sparse(vas, lea_target, blk, DK_KDBG_SIZE_MAX_KNOWN) == 0)
+					continue;
+				found = try_keys(vas, lea_target, flag_va, refs, nrefs, blk,
+				                 DK_KDBG_SIZE_MAX_KNOWN, out);
+				continue;
+			}
 			found = try_keys(vas, kdbg_va, flag_va, refs, nrefs, enc, enclen, out);
 		}
 		free(buf);
@@ -600,6 +616,15 @@ dk_status dk_kdbg_read_ex(dk_vas *vas, uint64_t va, unsigned bits, uint64_t kern
 	}
 	out->source = DK_KDBG_FROM_HEADER;
 	return DK_OK;
+}
+
+bool dk_kdbg_find_encoded(dk_vas *vas, uint64_t kern_base, dk_kdbg *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!find_keys(vas, kern_base, 0, NULL, 0, out))
+		return false;
+	out->source = DK_KDBG_FROM_SCAN;
+	return true;
 }
 
 dk_status dk_kdbg_read(dk_vas *vas, uint64_t va, unsigned bits, dk_kdbg *out, dk_error *err)

@@ -517,6 +517,24 @@ dk_status dk_kdump_open_memory(const void *data, size_t size, const char *name,
 	return finish_open(d, out, err);
 }
 
+dk_status dk_kdump_open_overlay(const void *header, size_t size, const dk_physmem *pm,
+                                const char *name, dk_kdump **out, dk_error *err)
+{
+	dk_status st = dk_kdump_open_memory(header, size, name, out, err);
+	if (st != DK_OK)
+		return st;
+	dk_kdump *d = *out;
+	if (pm) {
+		d->pm = *pm;
+		d->has_pm = true;
+	} else {
+		d->has_pm = false;
+	}
+	/* the pages are the image's, not the header's layout */
+	d->sum.stored_pages = d->sum.available_pages = pm ? pm->present_pages : 0;
+	return DK_OK;
+}
+
 void dk_kdump_close(dk_kdump *d)
 {
 	if (!d)

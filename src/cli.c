@@ -125,3 +125,60 @@ bool cli_parse_u64(const char *s, uint64_t *out)
 	*out = v;
 	return true;
 }
+
+bool cli_parse_ranges(const char *s, uint32_t page_size, dk_run **out, size_t *count,
+                      char *why, size_t whysize)
+{
+	*out = NULL;
+	*count = 0;
+	if (!s || !*s || page_size == 0) {
+		snprintf(why, whysize, "empty range list");
+		return false;
+	}
+	size_t cap = 1;
+	for (const char *p = s; *p; p++)
+		cap += *p == ',';
+	dk_run *v = calloc(cap, sizeof *v);
+	if (!v) {
+		snprintf(why, whysize, "out of memory");
+		return false;
+	}
+	size_t n = 0;
+	const char *p = s;
+	while (*p) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		char item[128];
+		if (len == 0 || len >= sizeof item) {
+			snprintf(why, whysize, "range %zu is empty or too long", n + 1);
+			free(v);
+			return false;
+		}
+		memcpy(item, p, len);
+		item[len] = 0;
+		char *sep = strpbrk(item, "-+");
+		uint64_t a, b;
+		bool plus = sep && *sep == '+';
+		if (sep)
+			*sep = 0;
+		if (!sep || !cli_parse_u64(item, &a) || !cli_parse_u64(sep + 1, &b) ||
+		    (plus ? b == 0 || a + b < a : b < a)) {
+			snprintf(why, whysize,
+			         "range \"%.*s\": expected START-END (inclusive) or START+LENGTH with "
+			         "END >= START and LENGTH > 0", (int)len, p);
+			free(v);
+			return false;
+		}
+		uint64_t last = plus ? a + b - 1 : b;
+		/* every page the range touches */
+		v[n].base_pfn = a / page_size;
+		v[n].count = last / page_size - a / page_size + 1;
+		n++;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	*out = v;
+	*count = n;
+	return true;
+}

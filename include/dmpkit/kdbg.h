@@ -81,6 +81,11 @@ bool dk_kdbg_scan_image(dk_vas *vas, uint64_t kern_base, unsigned bits, dk_kdbg 
 bool dk_kdbg_scan_physical(const dk_physmem *pm, unsigned bits, uint64_t max_pages,
                            dk_kdbg *out, uint64_t *pa);
 
+/* Finds the encoded block (Windows 8+ x64) of the kernel image at
+ * kern_base without knowing its address: the KdCopyDataBlock pattern's
+ * lea names the block, its key loads the keys.  source = DK_KDBG_FROM_SCAN. */
+bool dk_kdbg_find_encoded(dk_vas *vas, uint64_t kern_base, dk_kdbg *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -116,6 +116,12 @@ dk_status dk_kdump_open(const char *path, dk_kdump **out, dk_error *err);
 dk_status dk_kdump_open_memory(const void *data, size_t size, const char *name,
                                dk_kdump **out, dk_error *err);
 void dk_kdump_close(dk_kdump *dump);
+/* A dump made of a header (0x1000/0x2000 bytes, which must outlive the
+ * handle) over another physical memory source (an image being converted):
+ * the kernel layer can then open it like any dump.  `pm` is copied; its
+ * context must outlive the handle. */
+dk_status dk_kdump_open_overlay(const void *header, size_t size, const dk_physmem *pm,
+                                const char *name, dk_kdump **out, dk_error *err);
 
 const char *dk_kdump_name(const dk_kdump *dump);
 const dk_kdump_summary *dk_kdump_get_summary(const dk_kdump *dump);
