@@ -59,12 +59,14 @@ static const dk_physmem_ops patched_ops = { pt_next_run, pt_read_pages, pt_locat
 
 /* ---- the header's run list against the pages written ---- */
 
+/* Pages of `want` that `have` lacks; the first few stretches are described
+ * in `desc` ("pfn 0xa0-0xbf, 0x100-0x1ff, ..."). */
 static uint64_t count_missing(const dk_run *want, size_t nwant, const dk_run *have, size_t nhave,
-                              uint64_t *first, uint64_t *last)
+                              char *desc, size_t descsize)
 {
 	uint64_t missing = 0;
-	*first = UINT64_MAX;
-	*last = 0;
+	size_t shown = 0, o = 0;
+	desc[0] = 0;
 	for (size_t i = 0; i < nwant; i++) {
 		uint64_t a = want[i].base_pfn, end = a + want[i].count;
 		if (end < a)
@@ -85,9 +87,15 @@ static uint64_t count_missing(const dk_run *want, size_t nwant, const dk_run *ha
 			}
 			if (!in) {
 				missing += next - p;
-				if (p < *first)
-					*first = p;
-				*last = next - 1;
+				int w = 0;
+				if (shown < 3)
+					w = snprintf(desc + o, descsize - o, "%s0x%" PRIx64 "-0x%" PRIx64,
+					             shown ? ", " : "pfn ", p, next - 1);
+				else if (shown == 3)
+					w = snprintf(desc + o, descsize - o, ", ...");
+				if (w > 0 && (size_t)w < descsize - o)
+					o += (size_t)w;
+				shown++;
 			}
 			p = next;
 		}
@@ -122,9 +130,9 @@ void dk_convert_compare_runs(const uint8_t *hdr, size_t len, const dk_run *out, 
 	uint64_t written = 0;
 	for (size_t i = 0; i < nout; i++)
 		written += out[i].count;
-	uint64_t f1, l1, f2, l2;
-	uint64_t lack = count_missing(want, n, out, nout, &f1, &l1);
-	uint64_t extra = count_missing(out, nout, want, n, &f2, &l2);
+	char d1[96], d2[96];
+	uint64_t lack = count_missing(want, n, out, nout, d1, sizeof d1);
+	uint64_t extra = count_missing(out, nout, want, n, d2, sizeof d2);
 	bool same = lack == 0 && extra == 0;
 	dk_conv_finding *v = realloc(rep->findings, (rep->count + 1) * sizeof *v);
 	if (!v)
@@ -151,12 +159,10 @@ void dk_convert_compare_runs(const uint8_t *hdr, size_t len, const dk_run *out, 
 		                 nruns, declared, nout, written);
 		if (lack && w > 0 && (size_t)w < sizeof f->text)
 			w += snprintf(f->text + w, sizeof f->text - (size_t)w,
-			              "; %" PRIu64 " listed pages are not in the image (pfn 0x%" PRIx64
-			              "-0x%" PRIx64 ")", lack, f1, l1);
+			              "; %" PRIu64 " listed pages are not in the image (%s)", lack, d1);
 		if (extra && w > 0 && (size_t)w < sizeof f->text)
 			snprintf(f->text + w, sizeof f->text - (size_t)w,
-			         "; %" PRIu64 " image pages were not listed (pfn 0x%" PRIx64 "-0x%" PRIx64
-			         ")", extra, f2, l2);
+			         "; %" PRIu64 " image pages were not listed (%s)", extra, d2);
 	}
 out:
 	free(want);

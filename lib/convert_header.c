@@ -829,6 +829,10 @@ dk_status dk_convert_header(dk_image *img, const dk_convert_options *opts, uint8
 				        cpu->cr3);
 			} else {
 				hput(&c, "DirectoryTableBase", 0);
+				finding(rep, DK_CONV_WARNING, "DirectoryTableBase", false, 0, 0,
+				        "DirectoryTableBase is unknown (0): the image records no vCPU "
+				        "page-table base and no Windows page tables were found; give "
+				        "--header or --header-at");
 			}
 		}
 		c.given = false;

@@ -357,6 +357,67 @@ static void test_bad_header_file(void **state)
 	lay_free(&l);
 }
 
+/* The Xen PVH guest that wrote its own PAGEDU64 header at 0x200000 and a
+ * tag ("XCPGTAG!" + u64 PFN) at the start of every RAM page >= 4 MiB: the
+ * dump converted with that header holds every tagged page at its PFN. */
+static void test_xen_fakewin_tags(void **state)
+{
+	(void)state;
+	char in[600], out[600];
+	snprintf(in, sizeof in, "%s/xen-pvh-fakewin.core", SAMPLES_DIR);
+	path_of(out, sizeof out, "xen-fakewin.dmp");
+	struct stat sb;
+	if (stat(in, &sb) != 0) {
+		fprintf(stderr, "SKIP: %s is absent (no ../shared corpus)\n", in);
+		skip();
+	}
+	dk_image *img = NULL;
+	dk_error e;
+	assert_int_equal(dk_image_open(in, NULL, &img, &e), DK_OK);
+	assert_string_equal(dk_image_format(img), "xen");
+	dk_convert_options o;
+	memset(&o, 0, sizeof o);
+	o.header_at_set = true;
+	o.header_at = 0x200000;
+	o.write.force = true;
+	dk_convert_report r;
+	dk_dump_write_result res;
+	dk_status st = dk_convert(img, out, &o, &r, &res, &e);
+	if (st != DK_OK)
+		fprintf(stderr, "%s\n", e.message);
+	assert_int_equal(st, DK_OK);
+	assert_int_equal(r.source, DK_HDR_AT);
+	/* the run list: the header's {0,0x4000} lacks 0xA0-0xBF in the image */
+	const dk_conv_finding *f = find_kind(&r, DK_CONV_REPAIR, "PhysicalMemoryBlock");
+	assert_non_null(f);
+	assert_non_null(strstr(f->text, "32 listed pages are not in the image (pfn 0xa0-0xbf)"));
+	dk_convert_report_free(&r);
+	dk_image_close(img);
+
+	dk_kdump *d = NULL;
+	assert_int_equal(dk_kdump_open(out, &d, &e), DK_OK);
+	const dk_physmem *pm = dk_kdump_physmem(d);
+	assert_non_null(pm);
+	uint64_t tagged = 0, pfn = 0;
+	dk_run run;
+	uint8_t page[4096];
+	while (dk_physmem_next_run(pm, pfn, &run)) {
+		for (uint64_t p = run.base_pfn; p < run.base_pfn + run.count; p++) {
+			if (p < 0x400)
+				continue;
+			assert_int_equal(dk_kdump_read_page(d, p, page, &e), DK_OK);
+			assert_memory_equal(page, "XCPGTAG!", 8);
+			assert_int_equal(h64(page, 8), p);
+			tagged++;
+		}
+		pfn = run.base_pfn + run.count;
+	}
+	assert_int_equal(tagged, 15360);
+	assert_false(dk_physmem_present(pm, 0xA0));
+	assert_true(dk_physmem_present(pm, 0x9F));
+	dk_kdump_close(d);
+}
+
 int main(void)
 {
 	snprintf(tmpdir, sizeof tmpdir, "%s", TEST_TMPDIR);
@@ -367,6 +428,7 @@ int main(void)
 		cmocka_unit_test(test_stale_dtb),
 		cmocka_unit_test(test_garbage_dtb),
 		cmocka_unit_test(test_bad_header_file),
+		cmocka_unit_test(test_xen_fakewin_tags),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
