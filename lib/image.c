@@ -99,6 +99,13 @@ static dk_status image_open_input(dk_image *img, const dk_image_options *opts, d
 			             img->in.name, img->in.size);
 			return DK_E_FORMAT;
 		}
+		/* a VMware .vmem has no magic: its layout is in the .vmss/.vmsn
+		 * beside it (or named with --companion), which the vmware reader
+		 * finds; raw bytes alone would put pages at wrong addresses */
+		size_t nl = strlen(img->in.name);
+		if (r == &dk_reader_raw &&
+		    (opts->companion || (nl > 5 && strcmp(img->in.name + nl - 5, ".vmem") == 0)))
+			r = &dk_reader_vmware;
 	}
 	img->reader = r;
 	snprintf(img->describe, sizeof img->describe, "%s", r->description);
