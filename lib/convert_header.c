@@ -232,6 +232,9 @@ typedef struct kinfo {
 	size_t nmodules;
 	uint64_t system_dtb;
 	unsigned ncpus;
+	uint8_t ctx0[0x4D0];     /* CPU 0's CONTEXT from its PRCB */
+	size_t ctx0_len;
+	uint64_t ctx0_va;
 	char first_module[64];
 	char notes[512];
 } kinfo;
@@ -300,6 +303,18 @@ static void probe_kernel(hctx *c, kinfo *ki)
 			ki->ncpus = i + 1;
 		}
 	}
+	/* CPU 0's saved CONTEXT (KPRCB.Context, else ProcessorState.ContextFrame) */
+	dk_kcpu *cpus = NULL;
+	size_t nc = 0;
+	if (dk_kernel_cpus(k, &cpus, &nc, &e) == DK_OK && nc > 0) {
+		uint64_t va = cpus[0].context ? cpus[0].context : cpus[0].state_context;
+		size_t n = c->bits == 64 ? 0x4D0 : 0x2CC;
+		if (va && dk_kernel_read(k, va, ki->ctx0, n, &e) == DK_OK) {
+			ki->ctx0_len = n;
+			ki->ctx0_va = va;
+		}
+	}
+	free(cpus);
 	dk_strlcpy(ki->notes, dk_kernel_notes(k), sizeof ki->notes);
 	ki->ok = ki->nmodules > 0;
 out:
@@ -542,6 +557,9 @@ static void apply_kernel(hctx *c, kinfo *ki)
 		if (hfill(c, "PfnDataBase") || (cur != (v & m) && cur != (addr & m)))
 			hset(c, "PfnDataBase", v, "the value of nt!MmPfnDatabase (KDBG.MmPfnDatabase)");
 	}
+	if (!c->given)
+		hset(c, "DirectoryTableBase", hget(c, "DirectoryTableBase"),
+		     "the page-table root that translates the kernel");
 	if (ki->system_dtb) {
 		uint64_t cur = hget(c, "DirectoryTableBase");
 		uint64_t mask = c->bits == 64 ? ~0xFFFull : (c->h[0x5C] ? ~0x1Full : ~0xFFFull);
@@ -582,12 +600,21 @@ static void apply_times(hctx *c)
 		hset(c, "SystemUpTime", it, "KUSER_SHARED_DATA.InterruptTime at capture");
 }
 
-/* The CONTEXT of vCPU 0 from the image's CPU state. */
-static void apply_context(hctx *c)
+/* The CONTEXT of vCPU 0 from the image's CPU state, else the one CPU 0's
+ * PRCB holds. */
+static void apply_context(hctx *c, const kinfo *ki)
 {
 	const dk_image_cpu *cpu = dk_image_cpu_state(c->img, 0);
-	if (!cpu || !(cpu->have & DK_CPU_HAVE_GPRS))
+	if (!cpu || !(cpu->have & DK_CPU_HAVE_GPRS)) {
+		const dk_field *f = hfield(c, "ContextRecord");
+		if (ki->ctx0_len && ki->ctx0_len <= f->size) {
+			memcpy(c->h + f->offset, ki->ctx0, ki->ctx0_len);
+			finding(c->rep, DK_CONV_SET, "ContextRecord", true, 0, ki->ctx0_va,
+			        "ContextRecord: CPU 0's CONTEXT saved in its PRCB at 0x%" PRIx64
+			        " (the image records no vCPU registers)", ki->ctx0_va);
+		}
 		return;
+	}
 	const dk_field *ctxf = hfield(c, "ContextRecord");
 	uint8_t *ctx = c->h + ctxf->offset;
 	if (c->bits == 64 && hget(c, "MachineImageType") == 0x8664) {
@@ -847,7 +874,7 @@ dk_status dk_convert_header(dk_image *img, const dk_convert_options *opts, uint8
 		apply_kernel(&c, ki);
 		if (rep->source == DK_HDR_SYNTH) {
 			apply_times(&c);
-			apply_context(&c);
+			apply_context(&c, ki);
 		}
 	} else {
 		finding(rep, DK_CONV_WARNING, "", false, 0, 0,
