@@ -607,7 +607,7 @@ static void apply_context(hctx *c, const kinfo *ki)
 	const dk_image_cpu *cpu = dk_image_cpu_state(c->img, 0);
 	if (!cpu || !(cpu->have & DK_CPU_HAVE_GPRS)) {
 		const dk_field *f = hfield(c, "ContextRecord");
-		if (ki->ctx0_len && ki->ctx0_len <= f->size) {
+		if (c->rep->source == DK_HDR_SYNTH && ki->ctx0_len && ki->ctx0_len <= f->size) {
 			memcpy(c->h + f->offset, ki->ctx0, ki->ctx0_len);
 			finding(c->rep, DK_CONV_SET, "ContextRecord", true, 0, ki->ctx0_va,
 			        "ContextRecord: CPU 0's CONTEXT saved in its PRCB at 0x%" PRIx64
@@ -872,10 +872,14 @@ dk_status dk_convert_header(dk_image *img, const dk_convert_options *opts, uint8
 			/* keep */
 		}
 		apply_kernel(&c, ki);
-		if (rep->source == DK_HDR_SYNTH) {
+		if (rep->source == DK_HDR_SYNTH)
 			apply_times(&c);
+		/* a captured header's context is from capture time (boot, for a
+		 * KeInitializeCrashDumpHeader buffer): the vCPU registers the image
+		 * recorded are the machine's state; a reused dump header keeps its
+		 * crash context */
+		if (rep->source != DK_HDR_DUMP_FILE && rep->source != DK_HDR_IMAGE_DUMP)
 			apply_context(&c, ki);
-		}
 	} else {
 		finding(rep, DK_CONV_WARNING, "", false, 0, 0,
 		        "no Windows kernel could be proven in the image (no DirectoryTableBase "
