@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Generates seed corpora for the fuzz targets with dkgen.
-#   fuzz/make-seeds.sh DKGEN OUTDIR [REAL_CORPUS_DIR [USER_CORPUS_DIR [DATA_DIR]]]
+#   fuzz/make-seeds.sh DKGEN OUTDIR [REAL_CORPUS_DIR [USER_CORPUS_DIR [DATA_DIR
+#                      [SAMPLES_DIR [VMWARE_TEST]]]]]
 # Writes OUTDIR/{fuzz_kdump_header,fuzz_bitmap,fuzz_triage}/ and, from real
 # minidumps and .sym files, OUTDIR/{fuzz_minidump,fuzz_md_stream,fuzz_symfile}/.  The seeds are
 # build products: keep OUTDIR inside a build directory, never commit it.
@@ -13,6 +14,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 real=${3:-$here/../../shared/corpus/kernel}
 user=${4:-$here/../../shared/corpus/user}
 data=${5:-$here/../tests/data}
+samples=${6:-}   # unpacked image samples (build/samples), optional
+vmw_test=${7:-}  # build/tests/image_vmware/test_image_vmware, optional
 
 hdr=$out/fuzz_kdump_header bmp=$out/fuzz_bitmap tri=$out/fuzz_triage
 rm -rf "$hdr" "$bmp" "$tri" "$out/tmp"
@@ -110,7 +113,36 @@ ka=$out/fuzz_kanalysis
 rm -rf "$ka" && mkdir -p "$ka"
 cp "$kl"/* "$ka"/
 printf '\001\060\000\004\000\000\000\000' >"$ka/context-eip"
-for d in "$mdd" "$mds" "$sym" "$kl" "$ka"; do
+# fuzz_convert_header: mode byte (even: patch kernel objects, odd: header
+# fields) + patches
+ch=$out/fuzz_convert_header
+rm -rf "$ch" && mkdir -p "$ch"
+printf '\000' >"$ch/synth"
+{ printf '\000'; cat "$kl/flink"; } >"$ch/synth-flink"
+printf '\001\000\000\000\000\000\000\000\000\000\020\000\000' >"$ch/header-dtb"
+# memory-image readers: small images (tests/image_b writes diskdump and Xen
+# cores; tests/image_a raw, ELF (shrunk from the unpacked samples in
+# SAMPLES_DIR when given) and LiME/AVML; needs python3)
+if command -v python3 >/dev/null 2>&1; then
+	python3 "$here/../tests/image_b/make_fuzz_seeds.py" "$out" >/dev/null ||
+		echo "make-seeds: tests/image_b/make_fuzz_seeds.py failed; its seeds skipped"
+	rm -rf "$tmp/ia" && mkdir -p "$tmp/ia"
+	if python3 "$here/../tests/image_a/make_fuzz_seeds.py" "${samples:-$tmp/none}" "$tmp/ia" >/dev/null; then
+		for r in raw elf lime; do
+			rm -rf "$out/fuzz_image_$r" && mkdir -p "$out/fuzz_image_$r"
+			[ -d "$tmp/ia/$r" ] && cp "$tmp/ia/$r"/* "$out/fuzz_image_$r"/ 2>/dev/null
+		done
+	else
+		echo "make-seeds: tests/image_a/make_fuzz_seeds.py failed; its seeds skipped"
+	fi
+fi
+# fuzz_image_vmware: the VMware test writes its seeds when asked
+if [ -n "${vmw_test:-}" ] && [ -x "$vmw_test" ]; then
+	rm -rf "$out/fuzz_image_vmware" && mkdir -p "$out/fuzz_image_vmware"
+	DMPKIT_VMW_SEED_DIR="$out/fuzz_image_vmware" "$vmw_test" >/dev/null 2>&1 ||
+		echo "make-seeds: $vmw_test failed; VMware seeds skipped"
+fi
+for d in "$mdd" "$mds" "$sym" "$kl" "$ka" "$ch" "$out"/fuzz_image_*; do
 	echo "seeds: $(ls "$d" | wc -l) files, $(du -sk "$d" | cut -f1) KiB in $d"
 done
 for d in "$hdr" "$bmp" "$tri"; do
