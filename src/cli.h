@@ -35,11 +35,6 @@ const char *cli_value(const cli_opt *opts, size_t n, const char *name);
  * "fffff804`7c62a390". */
 bool cli_parse_u64(const char *s, uint64_t *out);
 void cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Physical ranges "START-END" (inclusive, like /proc/iomem) or
- * "START+LENGTH", comma separated, as the page ranges they touch
- * (malloc'd).  On error `why` says what is wrong. */
-bool cli_parse_ranges(const char *s, uint32_t page_size, dk_run **out, size_t *count,
-                      char *why, size_t whysize);
 
 /* ---- JSON writer ---- */
 typedef struct json {

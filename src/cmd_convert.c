@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <dmpkit/convert.h>
+#include <dmpkit/verify.h>
 
 #include "cli.h"
 
@@ -268,13 +269,40 @@ static bool parse_bugcheck(const char *s, dk_convert_options *o)
 	return i > 0;
 }
 
-/* TEMPORARY until lib/verify.c lands */
-static int cmd_verify_pages(const char *image, const char *dump, const dk_image_options *io,
-                            const dk_run *exclude, size_t nexclude, bool quiet)
+/* --verify: every page of the input against the output just written */
+static int verify_after(dk_image *in, const char *output, const dk_run *exclude, size_t nexclude,
+                        bool json_out)
 {
-	(void)image; (void)dump; (void)io; (void)exclude; (void)nexclude; (void)quiet;
-	fprintf(stderr, "dmpkit convert: --verify is not available yet\n");
-	return EXIT_USAGE;
+	dk_image *out = NULL;
+	dk_error e;
+	if (dk_image_open(output, NULL, &out, &e) != DK_OK) {
+		fprintf(stderr, "dmpkit convert: --verify: %s\n", e.message);
+		return EXIT_PROBLEMS;
+	}
+	dk_verify_options vo;
+	memset(&vo, 0, sizeof vo);
+	vo.exclude = exclude;
+	vo.nexclude = nexclude;
+	dk_verify_result r;
+	int rc = EXIT_GOOD;
+	if (dk_verify_pages(dk_image_physmem(in), dk_image_physmem(out), &vo, &r, &e) != DK_OK) {
+		fprintf(stderr, "dmpkit convert: --verify: %s\n", e.message);
+		rc = EXIT_PROBLEMS;
+	} else {
+		FILE *o = json_out ? stderr : stdout;
+		fprintf(o, "verify: %" PRIu64 " pages compared, %" PRIu64 " identical, %" PRIu64
+		        " different, %" PRIu64 " missing from the output\n",
+		        r.compared, r.identical, r.different, r.missing);
+		for (size_t i = 0; i < r.nrecorded && i < 8; i++)
+			fprintf(o, "  %s physical 0x%" PRIx64 "\n",
+			        r.recorded[i].kind == DK_VERIFY_DIFFERENT ? "different" :
+			        r.recorded[i].kind == DK_VERIFY_MISSING   ? "missing  " : "extra    ",
+			        r.recorded[i].pfn * r.page_size);
+		if (!dk_verify_good(&r))
+			rc = EXIT_PROBLEMS;
+	}
+	dk_image_close(out);
+	return rc;
 }
 
 int cmd_convert(int argc, char **argv)
@@ -361,10 +389,9 @@ int cmd_convert(int argc, char **argv)
 	}
 	size_t nexcl = 0;
 	if ((v = cli_value(opts, no, "--exclude"))) {
-		char why[256];
-		if (!cli_parse_ranges(v, dk_image_physmem(img)->page_size, &excl, &nexcl, why,
-		                      sizeof why)) {
-			cli_usage_error("convert", "--exclude: %s", why);
+		if (dk_parse_page_ranges(v, dk_image_physmem(img)->page_size, "--exclude", &excl,
+		                         &nexcl, &err) != DK_OK) {
+			cli_usage_error("convert", "%s", err.message);
 			goto out;
 		}
 		co.write.exclude = excl;
@@ -399,8 +426,7 @@ int cmd_convert(int argc, char **argv)
 	}
 	rc = EXIT_GOOD;
 	if (cli_has(opts, no, "--verify")) {
-		int vr = cmd_verify_pages(ops[0], ops[1], &io, excl, nexcl,
-		                          cli_has(opts, no, "--quiet") || json_out);
+		int vr = verify_after(img, ops[1], excl, nexcl, json_out);
 		if (vr != EXIT_GOOD)
 			rc = vr;
 	}

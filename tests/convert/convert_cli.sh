@@ -90,6 +90,10 @@ grep -q "no-repair" "$W/norep.log" || bad "--no-repair: message"
 "$DMPKIT" convert "$W/bc.dmp" "$W/back.raw" --to raw --quiet >/dev/null 2>&1 || bad "--to raw"
 "$DMPKIT" verify "$W/k.raw" "$W/back.raw" >/dev/null 2>&1 || bad "dmp -> raw: pages differ"
 
+# ---- --verify after writing ----
+"$DMPKIT" convert "$W/k.raw" "$W/kv.dmp" --verify --quiet >"$W/kv.log" 2>&1 || { bad "--verify"; cat "$W/kv.log"; }
+grep -q "0 different, 0 missing" "$W/kv.log" || bad "--verify: summary"
+
 # ---- an interrupt leaves nothing behind ----
 big=$W/big.raw
 yes 0123456789abcdef | head -c 1073741824 >"$big"

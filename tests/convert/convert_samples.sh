@@ -86,8 +86,7 @@ for b in 64 32; do
 		if need fakewin$b-64M.win-dmp; then
 			"$DMPKIT" verify "$S/fakewin$b-64M.win-dmp" "$W/fakewin$b.dmp" --json \
 				>"$W/fakewin$b.vs-qemu.json" 2>&1
-			grep -q '"differing_pages": *1[,}]' "$W/fakewin$b.vs-qemu.json" ||
-				grep -q '"different": *1[,}]' "$W/fakewin$b.vs-qemu.json" ||
+			grep -q '"different": *1[,}]' "$W/fakewin$b.vs-qemu.json" ||
 				bad "fakewin$b vs QEMU win-dmp: expected exactly one differing page: $(head -c 600 "$W/fakewin$b.vs-qemu.json")"
 		fi
 	fi
@@ -150,6 +149,59 @@ if need linux-96M.elf; then
 	[ -e "$W/trunc.dmp" ] && bad "truncated ELF: an output file was left"
 	ls -a "$W" | grep -q '^\.trunc' && bad "truncated ELF: a temporary file was left"
 	grep -q "trunc.elf" "$W/trunc.log" || bad "truncated ELF: the error does not name the file"
+fi
+
+# ---- damaged images of every container: a clear error naming the file,
+# exit 1, and no output or temporary file left ----
+damaged() { # NAME FILE
+	"$DMPKIT" convert "$2" "$W/$1.dmp" --quiet >"$W/$1.log" 2>&1
+	rc=$?
+	[ $rc -eq 1 ] || { bad "damaged $1: exit $rc, expected 1"; cat "$W/$1.log"; }
+	[ -e "$W/$1.dmp" ] && bad "damaged $1: an output file was left"
+	ls -a "$W" | grep -q "^\.$1\.dmp" && bad "damaged $1: a temporary file was left"
+	grep -q "$(basename "$2")" "$W/$1.log" || bad "damaged $1: the error does not name the file: $(cat "$W/$1.log")"
+}
+if need xen-pvh-paused.core; then
+	head -c 50000000 "$S/xen-pvh-paused.core" >"$W/cut.core"
+	damaged cut-xen "$W/cut.core"
+fi
+if need linux-96M.mkd-lzo-d31.kdump; then
+	head -c 3000000 "$S/linux-96M.mkd-lzo-d31.kdump" >"$W/cut.kdump"
+	# a cut diskdump opens (its page table is inside); its lost pages make
+	# the conversion fail when they are read
+	damaged cut-kdump "$W/cut.kdump"
+fi
+if need linux-96M.lime && [ $have_py = 1 ]; then
+	# the second LiME range made to overlap the first
+	python3 - "$S/linux-96M.lime" "$W/overlap.lime" <<'PY'
+import struct, sys
+src, dst = sys.argv[1], sys.argv[2]
+with open(src, 'rb') as f:
+    data = bytearray(f.read())
+s, e = struct.unpack_from('<QQ', data, 8)
+second = 32 + (e - s + 1)
+struct.pack_into('<Q', data, second + 8, 0x2000)          # s_addr inside range 1
+e2 = struct.unpack_from('<Q', data, second + 16)[0]
+struct.pack_into('<Q', data, second + 16, 0x2000 + (e2 - 0x100000))
+open(dst, 'wb').write(data)
+PY
+	damaged overlap-lime "$W/overlap.lime"
+fi
+if need nodisk-64M.elf && [ $have_py = 1 ]; then
+	# a PT_LOAD whose p_offset points past the end of the file
+	python3 - "$S/nodisk-64M.elf" "$W/lying.elf" <<'PY'
+import struct, sys
+data = bytearray(open(sys.argv[1], 'rb').read())
+phoff = struct.unpack_from('<Q', data, 0x20)[0]
+phnum = struct.unpack_from('<H', data, 0x38)[0]
+for i in range(phnum):
+    o = phoff + 56 * i
+    if struct.unpack_from('<I', data, o)[0] == 1:
+        struct.pack_into('<Q', data, o + 8, len(data) + 0x1000)
+        break
+open(sys.argv[2], 'wb').write(data)
+PY
+	damaged lying-elf "$W/lying.elf"
 fi
 
 if [ $fail -ne 0 ]; then exit 1; fi
