@@ -387,65 +387,92 @@ static bool find_kernel(hctx *c, kinfo *ki, bool bits_known)
 			return true;
 		}
 	}
-	/* 2. page-table roots found by their self-map */
-	dk_kscan s;
-	dk_error e;
-	if (dk_kscan_run(c->pm, 1u << 22, &s, &e) != DK_OK)
+	/* 2. page-table roots found by their self-map, in growing windows of
+	 * physical memory: Windows allocates the System process's tables and
+	 * loads the kernel early, low in memory, so a Windows image is usually
+	 * proven after the first window; an image without Windows is read
+	 * once in full */
+	static const uint64_t stages[] = { 1u << 14, 1u << 18, 1u << 20, 1u << 22 };
+	dk_kscan *s = calloc(1, sizeof *s);
+	if (!s)
 		return false;
-	for (size_t i = 0; i < s.npae && s.ndtb < DK_KSCAN_MAX_DTB; i++) {
-		uint64_t dtb;
-		if (dk_kscan_find_pdpt(c->pm, s.pae_pds[i], 1u << 22, &dtb))
-			s.dtb[s.ndtb].mode = DK_PAGING_PAE, s.dtb[s.ndtb++].dtb = dtb;
+	dk_error e;
+	uint64_t from = 0;
+	size_t pae_done = 0;
+	bool found = false;
+	dk_paging found_mode = DK_PAGING_NONE;
+	uint64_t found_dtb = 0;
+	for (size_t st = 0; st < sizeof stages / sizeof stages[0] && !found; st++) {
+		uint64_t to = stages[st];
+		if (st + 1 == sizeof stages / sizeof stages[0] || to > c->pm->end_pfn)
+			to = c->pm->end_pfn > to ? to : c->pm->end_pfn;
+		if (from >= to && st > 0)
+			break;
+		size_t ndtb0 = s->ndtb, nmz0 = s->nmz;
+		if (dk_kscan_run(c->pm, from, to, s, &e) != DK_OK)
+			break;
+		for (; pae_done < s->npae && s->ndtb < DK_KSCAN_MAX_DTB; pae_done++) {
+			uint64_t dtb;
+			if (dk_kscan_find_pdpt(c->pm, s->pae_pds[pae_done], to, &dtb))
+				s->dtb[s->ndtb].mode = DK_PAGING_PAE, s->dtb[s->ndtb++].dtb = dtb;
+		}
+		from = to;
+		/* new roots, or new kernel images for the old roots */
+		size_t first = s->nmz > nmz0 ? 0 : ndtb0;
+		for (size_t i = first; i < s->ndtb && !found; i++) {
+			dk_paging mode = s->dtb[i].mode;
+			unsigned bits = mode == DK_PAGING_X64 ? 64 : 32;
+			if (bits_known && bits != c->bits)
+				continue;
+			if (!bits_known)
+				fresh_header(c, bits);
+			put_dtb_mode(c, mode, s->dtb[i].dtb);
+			probe_kernel(c, ki);
+			if (!ki->ok) {
+				/* anchors unknown: find the kernel image and its KDBG */
+				uint16_t want = bits == 64 ? 0x8664 : 0x14C;
+				uint64_t pas[DK_KSCAN_MAX_MZ], vas[DK_KSCAN_MAX_MZ];
+				size_t n = 0;
+				for (size_t m = 0; m < s->nmz; m++)
+					if (s->mz[m].machine == want)
+						pas[n++] = s->mz[m].pa;
+				if (!n)
+					continue;
+				dk_kscan_reverse(c->pm, mode, s->dtb[i].dtb, pas, n, vas);
+				dk_vas *vas_ = NULL;
+				if (dk_vas_create(c->pm, mode, s->dtb[i].dtb, &vas_, &e) != DK_OK)
+					continue;
+				for (size_t m = 0; m < n && !ki->ok; m++) {
+					if (!vas[m])
+						continue;
+					dk_kdbg kd;
+					bool got = dk_kdbg_scan_image(vas_, vas[m], bits, &kd) ||
+					           (bits == 64 && dk_kdbg_find_encoded(vas_, vas[m], &kd));
+					if (!got)
+						continue;
+					hput(c, "KdDebuggerDataBlock", kd.va);
+					probe_kernel(c, ki);
+					if (ki->ok && kd.was_encoded)
+						ki->kdbg = kd; /* keep the keys */
+				}
+				dk_vas_free(vas_);
+			}
+			if (ki->ok) {
+				found = true;
+				found_mode = mode;
+				found_dtb = s->dtb[i].dtb;
+			}
+		}
 	}
 	finding(c->rep, DK_CONV_INFO, "", false, 0, 0,
-	        "scanned %" PRIu64 " pages: %zu page-table roots with a self-map, %zu native PE "
-	        "images", s.scanned, s.ndtb, s.nmz);
-	for (size_t i = 0; i < s.ndtb; i++) {
-		dk_paging mode = s.dtb[i].mode;
-		unsigned bits = mode == DK_PAGING_X64 ? 64 : 32;
-		if (bits_known && bits != c->bits)
-			continue;
-		if (!bits_known)
-			fresh_header(c, bits);
-		put_dtb_mode(c, mode, s.dtb[i].dtb);
-		probe_kernel(c, ki);
-		if (!ki->ok) {
-			/* anchors unknown: find the kernel image and its KDBG */
-			uint16_t want = bits == 64 ? 0x8664 : 0x14C;
-			uint64_t pas[DK_KSCAN_MAX_MZ], vas[DK_KSCAN_MAX_MZ];
-			size_t n = 0;
-			for (size_t m = 0; m < s.nmz; m++)
-				if (s.mz[m].machine == want)
-					pas[n++] = s.mz[m].pa;
-			if (!n)
-				continue;
-			dk_kscan_reverse(c->pm, mode, s.dtb[i].dtb, pas, n, vas);
-			dk_vas *vas_ = NULL;
-			if (dk_vas_create(c->pm, mode, s.dtb[i].dtb, &vas_, &e) != DK_OK)
-				continue;
-			for (size_t m = 0; m < n && !ki->ok; m++) {
-				if (!vas[m])
-					continue;
-				dk_kdbg kd;
-				bool got = dk_kdbg_scan_image(vas_, vas[m], bits, &kd) ||
-				           (bits == 64 && dk_kdbg_find_encoded(vas_, vas[m], &kd));
-				if (!got)
-					continue;
-				hput(c, "KdDebuggerDataBlock", kd.va);
-				probe_kernel(c, ki);
-				if (ki->ok && kd.was_encoded) {
-					ki->kdbg = kd; /* keep the keys */
-				}
-			}
-			dk_vas_free(vas_);
-		}
-		if (ki->ok) {
-			finding(c->rep, DK_CONV_INFO, "DirectoryTableBase", true, orig_dtb,
-			        s.dtb[i].dtb,
-			        "the kernel was found through the %s page-table root at 0x%" PRIx64
-			        " (found by its self-map)", dk_paging_name(mode), s.dtb[i].dtb);
-			return true;
-		}
+	        "searched %" PRIu64 " of %" PRIu64 " pages for Windows: %zu page-table roots with a "
+	        "self-map, %zu native PE images", s->scanned, c->pm->present_pages, s->ndtb, s->nmz);
+	free(s);
+	if (found) {
+		finding(c->rep, DK_CONV_INFO, "DirectoryTableBase", true, orig_dtb, found_dtb,
+		        "the kernel was found through the %s page-table root at 0x%" PRIx64
+		        " (found by its self-map)", dk_paging_name(found_mode), found_dtb);
+		return true;
 	}
 	hput(c, "DirectoryTableBase", orig_dtb);
 	if (c->bits == 32)

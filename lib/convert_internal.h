@@ -28,9 +28,11 @@ typedef struct dk_kscan {
 	uint64_t scanned;
 } dk_kscan;
 
-/* One pass over at most max_pages present pages: page-table roots with a
- * self-map, PAE page directories, native PE images. */
-dk_status dk_kscan_run(const dk_physmem *pm, uint64_t max_pages, dk_kscan *s, dk_error *err);
+/* One pass over the present pages in [from_pfn, to_pfn), adding to `s`
+ * (zero it first): page-table roots with a self-map, PAE page
+ * directories, native PE images. */
+dk_status dk_kscan_run(const dk_physmem *pm, uint64_t from_pfn, uint64_t to_pfn, dk_kscan *s,
+                       dk_error *err);
 /* The PAE PDPT that points at pds[0..3]. */
 bool dk_kscan_find_pdpt(const dk_physmem *pm, const uint64_t pds[4], uint64_t max_pages,
                         uint64_t *dtb);

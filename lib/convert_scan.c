@@ -94,9 +94,9 @@ static void check_page(dk_kscan *s, uint64_t pfn, const uint8_t *pg)
 	}
 }
 
-dk_status dk_kscan_run(const dk_physmem *pm, uint64_t max_pages, dk_kscan *s, dk_error *err)
+dk_status dk_kscan_run(const dk_physmem *pm, uint64_t from_pfn, uint64_t to_pfn, dk_kscan *s,
+                       dk_error *err)
 {
-	memset(s, 0, sizeof *s);
 	if (pm->page_size != 4096) {
 		dk_set_error(err, DK_E_UNSUPPORTED, "page size %u: only 4 KiB pages are scanned",
 		             pm->page_size);
@@ -108,20 +108,19 @@ dk_status dk_kscan_run(const dk_physmem *pm, uint64_t max_pages, dk_kscan *s, dk
 		return DK_E_NOMEM;
 	}
 	dk_run r;
-	uint64_t pfn = 0, done = 0;
-	while (done < max_pages && dk_physmem_next_run(pm, pfn, &r)) {
+	uint64_t pfn = from_pfn;
+	while (pfn < to_pfn && dk_physmem_next_run(pm, pfn, &r) && r.base_pfn < to_pfn) {
 		uint64_t n = r.count < BATCH ? r.count : BATCH;
-		if (n > max_pages - done)
-			n = max_pages - done;
+		if (n > to_pfn - r.base_pfn)
+			n = to_pfn - r.base_pfn;
 		dk_error e;
 		if (pm->ops->read_pages(pm->ctx, r.base_pfn, n, buf, &e) == DK_OK) {
 			for (uint64_t i = 0; i < n; i++)
 				check_page(s, r.base_pfn + i, buf + i * 4096);
 		}
-		done += n;
+		s->scanned += n;
 		pfn = r.base_pfn + n;
 	}
-	s->scanned = done;
 	free(buf);
 	return DK_OK;
 }
