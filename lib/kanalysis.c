@@ -525,17 +525,12 @@ static dk_status mread(dk_kernel *k, const dk_vmem *mem, uint64_t va, void *buf,
 	return dk_kernel_read(k, va, buf, len, NULL);
 }
 
-bool dk_exception_from_pointers(dk_kernel *k, const dk_vmem *mem, uint64_t pointers_va,
-                                uint64_t expect_pc, const char *what, dk_kexception *out)
+/* The record at er and the context at cx (through mem), decoded into out
+ * (record, regs); false when either is unreadable or the context has no pc. */
+static bool read_records(dk_kernel *k, const dk_vmem *mem, uint64_t er, uint64_t cx,
+                         dk_kexception *out)
 {
-	memset(out, 0, sizeof *out);
 	unsigned w = dk_kernel_bits(k) == 32 ? 4 : 8;
-	uint64_t mask = w == 4 ? 0xFFFFFFFFu : ~0ull;
-	uint8_t b[16];
-	if (!pointers_va || mread(k, mem, pointers_va, b, 2 * w) != DK_OK)
-		return false;
-	uint64_t er = w == 4 ? dk_le32(b) : dk_le64(b);
-	uint64_t cx = w == 4 ? dk_le32(b + 4) : dk_le64(b + 8);
 	if (!er || !cx)
 		return false;
 	/* the record, decoded like dk_kread_exr */
@@ -564,11 +559,27 @@ bool dk_exception_from_pointers(dk_kernel *k, const dk_vmem *mem, uint64_t point
 		n = 0xCC;
 		st = DK_OK;
 	}
+	out->context_flags = dk_le32(c + (a == DK_ARCH_AMD64 ? 0x30 : 0));
 	if (st == DK_OK)
 		st = dk_regs_from_context(a, c, n, &out->regs);
 	free(c);
-	if (st != DK_OK || !dk_regs_pc(&out->regs))
+	return st == DK_OK && dk_regs_pc(&out->regs);
+}
+
+bool dk_exception_from_pointers(dk_kernel *k, const dk_vmem *mem, uint64_t pointers_va,
+                                uint64_t expect_pc, const char *what, dk_kexception *out)
+{
+	memset(out, 0, sizeof *out);
+	unsigned w = dk_kernel_bits(k) == 32 ? 4 : 8;
+	uint64_t mask = w == 4 ? 0xFFFFFFFFu : ~0ull;
+	uint8_t b[16];
+	if (!pointers_va || mread(k, mem, pointers_va, b, 2 * w) != DK_OK)
 		return false;
+	uint64_t er = w == 4 ? dk_le32(b) : dk_le64(b);
+	uint64_t cx = w == 4 ? dk_le32(b + 4) : dk_le64(b + 8);
+	if (!read_records(k, mem, er, cx, out))
+		return false;
+	const dk_kexr *r = &out->record;
 	if (expect_pc && (r->address & mask) != (expect_pc & mask) &&
 	    (dk_regs_pc(&out->regs) & mask) != (expect_pc & mask))
 		return false;
@@ -580,4 +591,137 @@ bool dk_exception_from_pointers(dk_kernel *k, const dk_vmem *mem, uint64_t point
 	snprintf(out->source, sizeof out->source, "%s: EXCEPTION_POINTERS at 0x%llx",
 	         what ? what : "exception filter argument", (unsigned long long)pointers_va);
 	return true;
+}
+
+/* KiUserExceptionDispatcher's arguments at its entry stack pointer:
+ *   x86: [esp] = EXCEPTION_RECORD *, [esp+4] = CONTEXT * (ReactOS
+ *        dll/ntdll/dispatch/i386/dispatch.S, _KiUserExceptionDispatcher@8:
+ *        "mov ecx, [esp+4]" Context, "mov ebx, [esp]" ExceptionRecord);
+ *   x64: the CONTEXT itself at rsp and the EXCEPTION_RECORD at rsp + 0x4F0,
+ *        after the 0x4D0-byte CONTEXT and 0x20 bytes (Wine
+ *        dlls/ntdll/signal_x86_64.c, KiUserExceptionDispatcher: "mov
+ *        %rsp,%rdx /" context, "lea 0x4f0(%rsp),%rcx /" rec).
+ * A walk gives the dispatcher frame's sp, which is the entry rsp on x64
+ * (the dispatcher allocates nothing before its calls) and at most a few
+ * pushes below the entry esp on x86 (the pointers it pushes for
+ * RtlDispatchException are a copy of the same pair), so [sp, sp + 0x40] is
+ * searched.  A candidate is accepted when the CONTEXT's ContextFlags has
+ * the architecture's bit (CONTEXT_i386 0x10000, CONTEXT_AMD64 0x100000) and
+ * the record's ExceptionAddress equals the context's pc. */
+#define DISPATCHER_WINDOW 0x40
+#define DISPATCHER_X64_RECORD 0x4F0
+
+bool dk_exception_from_dispatcher(dk_kernel *k, const dk_vmem *mem, uint64_t sp,
+                                  const char *what, dk_kexception *out)
+{
+	memset(out, 0, sizeof *out);
+	dk_arch a = dk_kernel_arch(k);
+	if ((a != DK_ARCH_X86 && a != DK_ARCH_AMD64) || !sp)
+		return false;
+	unsigned w = a == DK_ARCH_X86 ? 4 : 8;
+	uint64_t mask = w == 4 ? 0xFFFFFFFFu : ~0ull;
+	uint32_t flag = a == DK_ARCH_X86 ? 0x10000u : 0x100000u;
+	for (uint64_t off = 0; off <= DISPATCHER_WINDOW; off += w) {
+		uint64_t at, er, cx;
+		if (!dk_add_ok(sp, off, &at) || (w == 4 && at > 0xFFFFFFFFu - 8))
+			break;
+		if (a == DK_ARCH_X86) {
+			uint8_t b[8];
+			if (mread(k, mem, at, b, 8) != DK_OK)
+				continue;
+			er = dk_le32(b);
+			cx = dk_le32(b + 4);
+		} else {
+			cx = at;
+			if (!dk_add_ok(at, DISPATCHER_X64_RECORD, &er))
+				break;
+		}
+		dk_kexception x;
+		memset(&x, 0, sizeof x);
+		if (!read_records(k, mem, er, cx, &x) || !(x.context_flags & flag) ||
+		    (x.record.address & mask) != (dk_regs_pc(&x.regs) & mask))
+			continue;
+		*out = x;
+		out->have_record = out->have_context = true;
+		out->record_va = er;
+		out->context_va = cx;
+		out->pointers_va = a == DK_ARCH_X86 ? at : 0;
+		out->exception_address = x.record.address;
+		if (a == DK_ARCH_X86)
+			snprintf(out->source, sizeof out->source,
+			         "%s: EXCEPTION_RECORD at 0x%llx and CONTEXT at 0x%llx, the pointer "
+			         "pair at 0x%llx",
+			         what ? what : "KiUserExceptionDispatcher frame", (unsigned long long)er,
+			         (unsigned long long)cx, (unsigned long long)at);
+		else
+			snprintf(out->source, sizeof out->source,
+			         "%s: CONTEXT at 0x%llx (the entry rsp), EXCEPTION_RECORD at 0x%llx "
+			         "(rsp+0x4f0)",
+			         what ? what : "KiUserExceptionDispatcher frame", (unsigned long long)cx,
+			         (unsigned long long)er);
+		return true;
+	}
+	return false;
+}
+
+/* The user-mode KTRAP_FRAME near the top of a kernel stack (see the
+ * header).  User space ends at 0x80000000 (x86; 3 GiB user space is not
+ * considered) or 0x800000000000 (x64). */
+bool dk_ktrap_scan_user(dk_kernel *k, uint64_t top, uint64_t span, dk_ktrap *out)
+{
+	memset(out, 0, sizeof *out);
+	dk_arch a = dk_kernel_arch(k);
+	uint32_t build = dk_kernel_build(k);
+	const dk_struct_desc *d = dk_ktrap_desc(a, build);
+	if (!d || !top || span < d->size)
+		return false;
+	if (span > 0x4000)
+		span = 0x4000;
+	if (span > top)
+		span = top;
+	uint64_t lo = top - span;
+	size_t n = (size_t)span;
+	uint8_t *buf = calloc(1, n);
+	if (!buf)
+		return false;
+	for (uint64_t p = lo; p < top;) {
+		uint64_t next = (p | 0xFFF) + 1;
+		if (next > top)
+			next = top;
+		dk_kernel_read(k, p, buf + (p - lo), (size_t)(next - p), NULL);
+		p = next;
+	}
+	bool found = false;
+	unsigned step = a == DK_ARCH_X86 ? 4 : 8;
+	/* from the top down: the user trap frame is the first one pushed */
+	for (size_t base = (n - d->size) / step * step;; base -= step) {
+		const uint8_t *f = buf + base;
+		bool ok;
+		if (a == DK_ARCH_X86) {
+			size_t es = build >= 9600 ? 0x30 : 0x34;
+			uint32_t eip = dk_le32(f + 0x68), esp = dk_le32(f + 0x74);
+			ok = dk_le32(f + es) == 0x23 && dk_le32(f + es + 4) == 0x23 &&
+			     (dk_le32(f + 0x6C) & 0xFFFF) == 0x1B && (dk_le32(f + 0x78) & 0xFFFF) == 0x23 &&
+			     (dk_le32(f + 0x70) & 0x202) == 0x202 && eip && eip < 0x80000000u && esp &&
+			     esp < 0x80000000u;
+		} else {
+			uint64_t rip = dk_le64(f + 0x168), rsp = dk_le64(f + 0x180);
+			ok = dk_le16(f + 0x170) == 0x33 && dk_le16(f + 0x188) == 0x2B &&
+			     (dk_le32(f + 0x178) & 0x202) == 0x202 && rip && rip < 0x0000800000000000ull &&
+			     rsp && rsp < 0x0000800000000000ull;
+		}
+		if (ok) {
+			out->va = lo + base;
+			out->arch = a;
+			out->len = d->size;
+			memcpy(out->raw, f, d->size);
+			decode_trap(out, build);
+			found = true;
+			break;
+		}
+		if (base < step)
+			break;
+	}
+	free(buf);
+	return found;
 }

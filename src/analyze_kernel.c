@@ -101,6 +101,7 @@ typedef struct upass {
 	size_t nmods;
 	dk_ksyms *syms;
 	uint64_t trap_va;
+	const char *trap_how;      /* how the user-mode trap frame was found */
 	dk_walk_result tr;         /* the thread's own walk, from its trap frame */
 	dk_frame *tframes;
 	size_t filter_index;
@@ -121,12 +122,29 @@ static const char *u_sym(upass *u, kstack *s, uint64_t va, char *buf, size_t siz
 	return kstack_sym(s, va, buf, size);
 }
 
-static bool u_is_filter(upass *u, uint64_t pc)
+/* The frame's symbol without leading underscores and "@N" ("" when none). */
+static bool u_symbol_is(upass *u, uint64_t pc, const char *name)
 {
 	dk_ksym ks;
-	return u->syms && dk_ksyms_lookup(u->syms, pc, &ks) &&
-	       (!strcmp(ks.symbol, "UnhandledExceptionFilter") ||
-	        !strcmp(ks.symbol, "_UnhandledExceptionFilter@4"));
+	if (!u->syms || !dk_ksyms_lookup(u->syms, pc, &ks))
+		return false;
+	const char *n = ks.symbol;
+	while (*n == '_')
+		n++;
+	size_t l = strlen(name);
+	return !strncmp(n, name, l) && (!n[l] || n[l] == '@');
+}
+
+static bool u_is_filter(upass *u, uint64_t pc)
+{
+	return u_symbol_is(u, pc, "UnhandledExceptionFilter");
+}
+
+static bool u_is_dispatcher(upass *u, uint64_t pc)
+{
+	dk_ksym ks;
+	return u_symbol_is(u, pc, "KiUserExceptionDispatcher") &&
+	       dk_ksyms_lookup(u->syms, pc, &ks) && !strcasecmp(ks.module_file, "ntdll.dll");
 }
 
 static void u_free(upass *u)
@@ -164,7 +182,49 @@ static void u_walk(upass *u, kstack *s, const dk_regs *start, dk_walk_result *r)
 		snprintf(r->stop_reason, sizeof r->stop_reason, "%.120s", e.message);
 }
 
-/* Tries one process; true when a thread with the filter frame was found. */
+static bool user_address(unsigned ptr, uint64_t va)
+{
+	return va && va < (ptr == 4 ? 0x80000000ull : 0x0000800000000000ull);
+}
+
+/* A thread's user-mode trap frame (issue 5 story 2): KTHREAD.TrapFrame,
+ * else the InitialStack - sizeof(KTRAP_FRAME) slot, else a scan of the top
+ * of its kernel stack (dk_ktrap_scan_user).  *how says which. */
+static bool u_user_trap(kcli *c, kstack *s, const dk_kthread *th, dk_ktrap *t, const char **how)
+{
+	const dk_profile *p = dk_kernel_profile(c->k);
+	uint64_t tsize = s->arch == DK_ARCH_X86 ? 0x8C : 0x190;
+	if (p && p->kthread.trap_frame != DK_OFF_NONE) {
+		uint8_t b[8] = { 0 };
+		if (dk_kernel_read(c->k, th->ethread + p->kthread.trap_frame, b, s->ptr, NULL) == DK_OK) {
+			uint64_t va = 0;
+			for (unsigned i = s->ptr; i-- > 0;)
+				va = va << 8 | b[i];
+			if (va && dk_kread_trap(c->k, va, t, NULL) == DK_OK && t->user_mode &&
+			    user_address(s->ptr, dk_regs_pc(&t->regs)) &&
+			    user_address(s->ptr, dk_regs_sp(&t->regs))) {
+				*how = "KTHREAD.TrapFrame";
+				return true;
+			}
+		}
+	}
+	if (dk_kread_trap(c->k, th->initial_stack - tsize, t, NULL) == DK_OK && t->user_mode &&
+	    user_address(s->ptr, dk_regs_pc(&t->regs)) && user_address(s->ptr, dk_regs_sp(&t->regs))) {
+		*how = "at InitialStack - sizeof(KTRAP_FRAME)";
+		return true;
+	}
+	uint64_t span = 0x1000;
+	if (th->stack_limit && th->initial_stack > th->stack_limit &&
+	    th->initial_stack - th->stack_limit < span)
+		span = th->initial_stack - th->stack_limit;
+	if (dk_ktrap_scan_user(c->k, th->initial_stack, span, t)) {
+		*how = "found by scanning the top of the kernel stack";
+		return true;
+	}
+	return false;
+}
+
+/* Tries one process; true when a thread with an exception filter or dispatcher frame was found. */
 static bool u_try_process(kcli *c, kstack *s, const dk_kprocess *p, upass *u)
 {
 	memset(u, 0, sizeof *u);
@@ -205,30 +265,29 @@ static bool u_try_process(kcli *c, kstack *s, const dk_kprocess *p, upass *u)
 	size_t nt = 0;
 	if (dk_kernel_threads(c->k, p->eprocess, &th, &nt, &ws, NULL) != DK_OK)
 		nt = 0;
-	/* the user-mode KTRAP_FRAME sits at the top of the kernel stack */
-	uint64_t tsize = s->arch == DK_ARCH_X86 ? 0x8C : 0x190;
 	for (size_t i = 0; i < nt; i++) {
 		if (!th[i].teb || !th[i].initial_stack)
 			continue;
 		dk_ktrap t;
-		uint64_t tva = th[i].initial_stack - tsize;
-		if (dk_kread_trap(c->k, tva, &t, NULL) != DK_OK || !t.user_mode)
+		if (!u_user_trap(c, s, &th[i], &t, &u->trap_how))
 			continue;
 		u_walk(u, s, &t.regs, &u->tr);
 		for (size_t f = 0; f < u->tr.count; f++) {
-			if (!u_is_filter(u, u->tr.frames[f].pc))
+			const dk_frame *fr = &u->tr.frames[f];
+			bool filter = u_is_filter(u, fr->pc);
+			if (!filter && !u_is_dispatcher(u, fr->pc))
 				continue;
 			char sym[300], what[400];
 			snprintf(what, sizeof what,
-			         "user-mode exception filter argument: first argument of %s (frame %zu of "
-			         "thread 0x%llx)",
-			         u_sym(u, s, u->tr.frames[f].pc, sym, sizeof sym), f,
-			         (unsigned long long)th[i].tid);
-			if (!dk_exception_from_pointers(c->k, &u->mem, u->tr.frames[f].args[0], 0, what,
-			                                &u->x))
+			         "user-mode %s: %s of %s (frame %zu of thread 0x%llx)",
+			         filter ? "exception filter argument" : "exception dispatcher frame",
+			         filter ? "first argument" : "arguments", u_sym(u, s, fr->pc, sym, sizeof sym),
+			         f, (unsigned long long)th[i].tid);
+			if (filter ? !dk_exception_from_pointers(c->k, &u->mem, fr->args[0], 0, what, &u->x)
+			           : !dk_exception_from_dispatcher(c->k, &u->mem, fr->sp, what, &u->x))
 				continue;
 			u->thr = th[i];
-			u->trap_va = tva;
+			u->trap_va = t.va;
 			u->filter_index = f;
 			u->found = true;
 			u_walk(u, s, &u->x.regs, &u->xr);
@@ -236,11 +295,11 @@ static bool u_try_process(kcli *c, kstack *s, const dk_kprocess *p, upass *u)
 			uint8_t code[15];
 			for (size_t len = sizeof code; len > 0 && !u->have_insn; len--) {
 				dk_error e;
-				if (u->mem.read(u->mem.ctx, pc, code, len) == DK_OK)
-					u->have_insn = dk_disasm(s->arch, code, len, pc, &u->x.regs, &u->insn,
-					                         &e) == DK_OK;
-				if (u->mem.read(u->mem.ctx, pc, code, len) == DK_OK)
-					break;
+				if (u->mem.read(u->mem.ctx, pc, code, len) != DK_OK)
+					continue;
+				u->have_insn = dk_disasm(s->arch, code, len, pc, &u->x.regs, &u->insn,
+				                         &e) == DK_OK;
+				break;
 			}
 			free(th);
 			return true;
@@ -282,8 +341,23 @@ static void user_pass(kcli *c, kstack *s, const char *want, upass *u)
 	if (!u->found)
 		snprintf(u->why, sizeof u->why, "%s",
 		         want && !any ? "no such process"
-		                      : "no thread with UnhandledExceptionFilter on its user stack");
+		                      : "no thread with UnhandledExceptionFilter or "
+		                        "KiUserExceptionDispatcher on its user stack");
 	free(ps);
+}
+
+static bool u_cause(upass *u, kstack *s, kstack_user_cause *out);
+
+bool kstack_user_culprit(kcli *c, kstack *s, const char *process, kstack_user_cause *out)
+{
+	upass u;
+	memset(out, 0, sizeof *out);
+	user_pass(c, s, process, &u);
+	bool found = u.found;
+	if (found)
+		u_cause(&u, s, out); /* out->va stays 0 without a culprit frame */
+	u_free(&u);
+	return found;
 }
 
 /* Values on the recovered stack that are named status codes. */
@@ -328,33 +402,70 @@ static void u_codes(upass *u, kstack *s, json *j)
 		}
 }
 
-static void u_print_stack(upass *u, kstack *s, const dk_walk_result *r)
+/* kstack's symbolizer switched to the process's modules and back */
+typedef struct u_saved {
+	dk_ksyms *syms;
+	dk_module *mods;
+	size_t nmods;
+} u_saved;
+
+static u_saved u_enter(upass *u, kstack *s)
 {
-	/* kstack_print with user symbols: swap the symbolizer for the call */
-	dk_ksyms *ks = s->syms;
-	dk_module *km = s->mods;
-	size_t kn = s->nmods;
-	s->syms = u->syms ? u->syms : ks;
+	u_saved v = { s->syms, s->mods, s->nmods };
+	s->syms = u->syms ? u->syms : v.syms;
 	s->mods = u->mods;
 	s->nmods = u->nmods;
+	return v;
+}
+
+static void u_leave(kstack *s, u_saved v)
+{
+	s->syms = v.syms;
+	s->mods = v.mods;
+	s->nmods = v.nmods;
+}
+
+/* The frame of the recovered stack "Probably caused by" names: the first
+ * one in the process's own code after the raise helpers
+ * (kstack_culprit_frame). */
+static bool u_cause(upass *u, kstack *s, kstack_user_cause *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!u->found)
+		return false;
+	snprintf(out->process, sizeof out->process, "%s", u->proc.image_name);
+	out->pid = u->proc.pid;
+	out->record = u->x.record;
+	u_saved v = u_enter(u, s);
+	long f = kstack_culprit_frame(s, &u->xr, true);
+	if (f >= 0) {
+		out->va = u->xr.frames[f].pc;
+		kstack_module(s, out->va, out->module, sizeof out->module);
+		out->have_sym = s->syms && dk_ksyms_lookup(s->syms, out->va, &out->sym);
+		if (!out->have_sym) {
+			memset(&out->sym, 0, sizeof out->sym);
+			kstack_sym(s, out->va, out->sym.text, sizeof out->sym.text);
+			int m = dk_module_find(s->mods, s->nmods, out->va);
+			if (m >= 0)
+				out->sym.module_base = s->mods[m].base;
+		}
+	}
+	u_leave(s, v);
+	return f >= 0;
+}
+
+static void u_print_stack(upass *u, kstack *s, const dk_walk_result *r)
+{
+	u_saved v = u_enter(u, s);
 	kstack_print(s, r, "  ");
-	s->syms = ks;
-	s->mods = km;
-	s->nmods = kn;
+	u_leave(s, v);
 }
 
 static void u_json_stack(json *j, upass *u, kstack *s, const dk_walk_result *r)
 {
-	dk_ksyms *ks = s->syms;
-	dk_module *km = s->mods;
-	size_t kn = s->nmods;
-	s->syms = u->syms ? u->syms : ks;
-	s->mods = u->mods;
-	s->nmods = u->nmods;
+	u_saved v = u_enter(u, s);
 	kstack_json(j, s, r);
-	s->syms = ks;
-	s->mods = km;
-	s->nmods = kn;
+	u_leave(s, v);
 }
 
 static void u_text(upass *u, kstack *s, kcli *c)
@@ -364,8 +475,8 @@ static void u_text(upass *u, kstack *s, kcli *c)
 	       u->proc.image_name, (unsigned long long)u->proc.pid,
 	       (unsigned long long)u->thr.ethread, (unsigned long long)u->thr.tid);
 	printf("  Found via the %s\n", u->x.source);
-	printf("  Thread's stack from its user-mode trap frame at %s:\n",
-	       kcli_addr(c, u->trap_va, a, sizeof a));
+	printf("  Thread's stack from its user-mode trap frame at %s (%s):\n",
+	       kcli_addr(c, u->trap_va, a, sizeof a), u->trap_how);
 	u_print_stack(u, s, &u->tr);
 	const char *cn = dk_exception_code_name(u->x.record.code);
 	char reason[200];
@@ -413,10 +524,15 @@ static void u_json(json *j, upass *u, kstack *s)
 	json_string(j, u->x.source);
 	json_key(j, "trap_frame_address");
 	json_hex(j, u->trap_va);
+	json_key(j, "trap_frame_found_by");
+	json_string(j, u->trap_how);
 	json_key(j, "thread_stack");
 	u_json_stack(j, u, s, &u->tr);
 	json_key(j, "exception_pointers");
-	json_hex(j, u->x.pointers_va);
+	if (u->x.pointers_va)
+		json_hex(j, u->x.pointers_va);
+	else
+		json_null(j);
 	json_key(j, "exception_address");
 	json_hex(j, u->x.record.address);
 	json_key(j, "exception_symbol");
@@ -557,20 +673,9 @@ int analyze_kernel_dump_ex(const char *path, bool js, size_t max_frames, const c
 	probable_cause(&s, &x, crash, p, e, cause, sizeof cause);
 	if (want_user && u.found && (code == 0xE2 || code == 0xDEADDEAD)) {
 		/* a forced crash: the culprit is the process's own code */
-		static const char *const sys[] = { "ntdll.dll", "kernel32.dll", "kernelbase.dll",
-			                           "msvcrt.dll", "user32.dll" };
-		for (size_t i = 0; i < u.xr.count; i++) {
-			int m = dk_module_find(u.mods, u.nmods, u.xr.frames[i].pc);
-			bool is_sys = m < 0;
-			for (size_t k = 0; m >= 0 && k < sizeof sys / sizeof sys[0]; k++)
-				is_sys |= !strcasecmp(u.mods[m].name, sys[k]);
-			if (is_sys)
-				continue;
-			char us[300];
-			snprintf(cause, sizeof cause, "%s (%s)", u.mods[m].name,
-			         u_sym(&u, &s, u.xr.frames[i].pc, us, sizeof us));
-			break;
-		}
+		kstack_user_cause uc;
+		if (u_cause(&u, &s, &uc))
+			snprintf(cause, sizeof cause, "%s (%s)", uc.module, uc.sym.text);
 	}
 	char reason[200] = "";
 	if (x.have_record)

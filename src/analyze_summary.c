@@ -23,7 +23,11 @@
  * kernel dumps the one `analyze` blames in "Probably caused by": the
  * exception address when it is outside the kernel core, else the first
  * frame outside it on the bugchecking stack, else a code-address bugcheck
- * parameter, else the exception address or the first frame.
+ * parameter, else the exception address or the first frame; raise helpers
+ * (_CxxThrowException, RaiseException, ...: kstack_is_raise_helper) are
+ * skipped.  A forced crash (0xE2, 0xDEADDEAD) with a user-mode exception
+ * (a thread in UnhandledExceptionFilter or KiUserExceptionDispatcher) is
+ * summarized by that exception and its culprit frame, as analyze does.
  *
  * Files are analyzed by min(2, nproc) worker processes (DMPKIT_SUMMARY_JOBS
  * overrides it, 1..64) that take the next file from a shared counter and
@@ -207,7 +211,34 @@ static void summarize_kernel(const char *path, size_t max_frames, dump_summary *
 	const dk_walk_result *crash = x.have_context && xr.count ? &xr : have_cr ? &cr : NULL;
 	d->have_fault = kstack_fault_va(&s, &x, crash, d->bc_params, ex, &d->fault_va);
 	dk_ksym ks;
-	if (d->have_fault && s.syms && dk_ksyms_lookup(s.syms, d->fault_va, &ks)) {
+	kstack_user_cause uc;
+	/* a forced crash: the user-mode exception analyze finds, if any */
+	if ((code == 0xE2 || code == 0xDEADDEAD) && !x.have_record &&
+	    kstack_user_culprit(c, &s, NULL, &uc)) {
+		uint32_t np = uc.record.nparams < 15 ? uc.record.nparams : 15;
+		d->have_exception = true;
+		d->exception_code = uc.record.code;
+		d->access = access_kind(uc.record.code, np, uc.record.info);
+		dk_crash_reason(uc.record.code, np, uc.record.info, d->crash_reason,
+		                sizeof d->crash_reason);
+		d->have_crash_address = true;
+		d->crash_address =
+			dk_crash_address(uc.record.code, np, uc.record.info, uc.record.address) & mask;
+		if (uc.va) {
+			d->have_fault = true;
+			d->fault_va = uc.va;
+			d->have_module = uc.module[0] != 0;
+			snprintf(d->module, sizeof d->module, "%s", uc.module);
+			d->module_offset = uc.va - uc.sym.module_base;
+			if (uc.have_sym) {
+				if (uc.sym.symbol[0]) {
+					snprintf(d->function, sizeof d->function, "%s", uc.sym.symbol);
+					d->function_offset = uc.sym.offset;
+				}
+			}
+			snprintf(d->symbol, sizeof d->symbol, "%s", uc.sym.text);
+		}
+	} else if (d->have_fault && s.syms && dk_ksyms_lookup(s.syms, d->fault_va, &ks)) {
 		d->have_module = true;
 		snprintf(d->module, sizeof d->module, "%s", ks.module_file);
 		d->module_offset = d->fault_va - ks.module_base;

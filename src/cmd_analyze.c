@@ -52,8 +52,9 @@ void help_analyze(FILE *f)
 	        "                  two worker processes when there are two CPUs\n"
 	        "  --process P     kernel dumps: also recover a user-mode exception in process\n"
 	        "                  P (PID, EPROCESS address or image name) from the\n"
-	        "                  UnhandledExceptionFilter frame of one of its threads (done\n"
-	        "                  by itself for manually initiated crashes)\n"
+	        "                  UnhandledExceptionFilter or KiUserExceptionDispatcher frame\n"
+	        "                  of one of its threads (done by itself for manually\n"
+	        "                  initiated crashes)\n"
 	        "\n"
 	        "Exit status: 0 analyzed, 1 the file is damaged or not a dump dmpkit can\n"
 	        "analyze (--summary: some file was not analyzed), 2 usage or I/O error.\n");

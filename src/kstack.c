@@ -290,20 +290,106 @@ bool kstack_is_kernel_core(const char *file)
 	return false;
 }
 
-bool kstack_fault_va(kstack *s, const dk_kexception *x, const dk_walk_result *crash,
-                            const uint64_t p[4], const dk_bugcheck_explanation *e, uint64_t *out)
+/* Functions that only raise or dispatch an exception for their caller:
+ * "Probably caused by" names the first frame after them.  `module` NULL:
+ * any module (the C++ runtime's _CxxThrowException is often linked
+ * statically into the program).  Names are compared without leading
+ * underscores and without an x86 stdcall "@N" suffix. */
+static const struct {
+	const char *module;
+	const char *symbol;
+} raise_helpers[] = {
+	{ NULL, "CxxThrowException" },
+	{ "kernel32.dll", "RaiseException" },
+	{ "kernelbase.dll", "RaiseException" },
+	{ "ntdll.dll", "RtlRaiseException" },
+	{ "ntdll.dll", "RtlRaiseStatus" },
+	{ "ntdll.dll", "KiUserExceptionDispatcher" },
+	{ "ntdll.dll", "RtlDispatchException" },
+	{ "ntdll.dll", "ZwRaiseException" },
+	{ "ntdll.dll", "NtRaiseException" },
+};
+
+/* "_CxxThrowException@8" -> "CxxThrowException" */
+static void bare_symbol(const char *sym, char *out, size_t size)
+{
+	while (*sym == '_')
+		sym++;
+	snprintf(out, size, "%s", sym);
+	char *at = strrchr(out, '@');
+	if (at && at[1]) {
+		char *d = at + 1;
+		while (*d >= '0' && *d <= '9')
+			d++;
+		if (!*d)
+			*at = 0;
+	}
+}
+
+bool kstack_is_raise_helper(const char *module, const char *symbol)
+{
+	if (!symbol || !*symbol)
+		return false;
+	char bare[160];
+	bare_symbol(symbol, bare, sizeof bare);
+	for (size_t i = 0; i < sizeof raise_helpers / sizeof raise_helpers[0]; i++) {
+		if (strcmp(bare, raise_helpers[i].symbol))
+			continue;
+		if (!raise_helpers[i].module ||
+		    (module && !strcasecmp(module, raise_helpers[i].module)))
+			return true;
+	}
+	return false;
+}
+
+bool kstack_is_user_system(const char *module)
+{
+	static const char *const sys[] = { "ntdll.dll",   "kernel32.dll",     "kernelbase.dll",
+		                           "msvcrt.dll",  "user32.dll",       "ucrtbase.dll",
+		                           "vcruntime140.dll", "vcruntime140_1.dll" };
+	for (size_t i = 0; i < sizeof sys / sizeof sys[0]; i++)
+		if (!strcasecmp(module, sys[i]))
+			return true;
+	return false;
+}
+
+/* Whether "Probably caused by" may name va: it is in a module that is
+ * neither the kernel core (kernel stacks) nor a user-mode system DLL
+ * (user stacks), and not in a raise helper. */
+static bool blamable(kstack *s, uint64_t va, bool user)
 {
 	char mod[80];
-	if (x->exception_address && kstack_module(s, x->exception_address, mod, sizeof mod)[0] &&
-	    !kstack_is_kernel_core(mod)) {
+	if (!kstack_module(s, va, mod, sizeof mod)[0])
+		return false;
+	if (user ? kstack_is_user_system(mod) : kstack_is_kernel_core(mod))
+		return false;
+	dk_ksym ks;
+	if (s->syms && dk_ksyms_lookup(s->syms, va, &ks) && kstack_is_raise_helper(mod, ks.symbol))
+		return false;
+	return true;
+}
+
+long kstack_culprit_frame(kstack *s, const dk_walk_result *r, bool user)
+{
+	for (size_t i = 0; r && i < r->count; i++)
+		if (blamable(s, r->frames[i].pc, user))
+			return (long)i;
+	return -1;
+}
+
+bool kstack_fault_va(kstack *s, const dk_kexception *x, const dk_walk_result *crash,
+                     const uint64_t p[4], const dk_bugcheck_explanation *e, uint64_t *out)
+{
+	char mod[80];
+	if (x->exception_address && blamable(s, x->exception_address, false)) {
 		*out = x->exception_address;
 		return true;
 	}
-	for (size_t i = 0; crash && i < crash->count; i++)
-		if (kstack_module(s, crash->frames[i].pc, mod, sizeof mod)[0] && !kstack_is_kernel_core(mod)) {
-			*out = crash->frames[i].pc;
-			return true;
-		}
+	long f = kstack_culprit_frame(s, crash, false);
+	if (f >= 0) {
+		*out = crash->frames[f].pc;
+		return true;
+	}
 	for (unsigned i = 0; e && i < 4; i++) {
 		dk_bugcheck_param bp = dk_bugcheck_param_of(e, p, i);
 		if (bp.kind == DK_BCP_CODE_ADDRESS && kstack_module(s, p[i], mod, sizeof mod)[0]) {

@@ -4,6 +4,7 @@
 #ifndef DMPKIT_KSTACK_H
 #define DMPKIT_KSTACK_H
 
+#include <dmpkit/disasm.h>
 #include <dmpkit/kanalysis.h>
 #include <dmpkit/stackwalk.h>
 
@@ -52,9 +53,36 @@ int analyze_kernel_dump_ex(const char *path, bool js, size_t max_frames, const c
 
 /* ntoskrnl/ntkrnl*.exe and the HAL: modules a crash is rarely blamed on. */
 bool kstack_is_kernel_core(const char *file);
+/* A function that only raises or dispatches an exception for its caller
+ * (_CxxThrowException in any module; RaiseException in kernel32/KernelBase;
+ * RtlRaiseException, RtlRaiseStatus, RtlDispatchException,
+ * KiUserExceptionDispatcher, Nt/ZwRaiseException in ntdll).  `symbol` may
+ * carry leading underscores and an x86 "@N" suffix. */
+bool kstack_is_raise_helper(const char *module, const char *symbol);
+/* ntdll, kernel32, KernelBase, the C runtimes, user32. */
+bool kstack_is_user_system(const char *module);
+/* The frame "Probably caused by" names: the first one in a module that is
+ * not the kernel core (user: not a user-mode system DLL) and not a raise
+ * helper, as s->syms and s->mods symbolize it; -1 when none. */
+long kstack_culprit_frame(kstack *s, const dk_walk_result *r, bool user);
+/* The culprit of a user-mode exception found by analyze's user-mode pass
+ * (a process thread in UnhandledExceptionFilter or KiUserExceptionDispatcher,
+ * analyze_kernel.c); for analyze --summary. */
+typedef struct kstack_user_cause {
+	char process[32];
+	uint64_t pid;
+	dk_kexr record;           /* the exception record */
+	uint64_t va;              /* the culprit frame's pc */
+	bool have_sym;
+	dk_ksym sym;              /* its module and symbol (have_sym) */
+	char module[80];          /* its module ("" when none) */
+} kstack_user_cause;
+/* Runs the user-mode pass (process: as --process, NULL: every process);
+ * false when no user-mode exception was found. */
+bool kstack_user_culprit(kcli *c, kstack *s, const char *process, kstack_user_cause *out);
 /* The address "Probably caused by" blames: the exception address's module
- * when it is not the kernel, else the first other module on the
- * bugchecking stack, else a code-address bugcheck parameter's module, else
+ * when it is not the kernel or a raise helper, else the kstack_culprit_frame
+ * of the bugchecking stack, else a code-address bugcheck parameter's module, else
  * the exception address or the top frame. */
 bool kstack_fault_va(kstack *s, const dk_kexception *x, const dk_walk_result *crash,
                      const uint64_t p[4], const dk_bugcheck_explanation *e, uint64_t *out);

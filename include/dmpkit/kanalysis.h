@@ -81,6 +81,7 @@ typedef struct dk_kexception {
 	dk_regs regs;              /* registers at the exception (have_context) */
 	uint64_t record_va, context_va, trap_va, pointers_va;
 	uint64_t exception_address; /* from the record, else a code-address parameter */
+	uint32_t context_flags;    /* the CONTEXT's ContextFlags (context_va) */
 	char source[200];          /* how they were found, in words */
 } dk_kexception;
 
@@ -100,6 +101,24 @@ bool dk_kernel_recover_exception(dk_kernel *k, uint32_t code, const uint64_t par
  * context's pc must equal it.  `what` goes into out->source. */
 bool dk_exception_from_pointers(dk_kernel *k, const dk_vmem *mem, uint64_t pointers_va,
                                 uint64_t expect_pc, const char *what, dk_kexception *out);
+
+/* The exception record and context ntdll!KiUserExceptionDispatcher was
+ * given, from its frame's stack pointer `sp` in a walk: x86 the pointer
+ * pair [esp] EXCEPTION_RECORD *, [esp+4] CONTEXT *; x64 the CONTEXT at rsp
+ * and the EXCEPTION_RECORD at rsp + 0x4F0.  The entry esp/rsp is looked for
+ * in [sp, sp + 0x40]; a candidate must have the architecture's ContextFlags
+ * bit and a record whose ExceptionAddress is the context's pc.  `mem`
+ * reads the address space (NULL: the kernel's); `what` goes into
+ * out->source.  x86 and x64 only. */
+bool dk_exception_from_dispatcher(dk_kernel *k, const dk_vmem *mem, uint64_t sp,
+                                  const char *what, dk_kexception *out);
+
+/* A thread's user-mode KTRAP_FRAME, found by scanning the `span` bytes
+ * (at most 16 KiB) below `top` (its InitialStack) from the top down: x86
+ * SegEs/SegDs 0x23 at the build's offsets, SegCs 0x1B, HardwareSegSs 0x23;
+ * x64 SegCs 0x33 and SegSs 0x2B; EFlags bits 1 and 9 (IF) set; pc and sp
+ * non-zero user addresses.  The highest match is returned. */
+bool dk_ktrap_scan_user(dk_kernel *k, uint64_t top, uint64_t span, dk_ktrap *out);
 
 /* The kernel stack bounds of a KTHREAD from the profile's offsets
  * (limit, initial stack); false when unknown. */

@@ -879,8 +879,13 @@ typedef struct {
     int story;        /* STORY_* (KGEN.md "Stories") */
 } opts_t;
 
-enum { STORY_NONE, STORY_FILTER, STORY_TRAP, STORY_SERVICE };
-static const char *const g_story_names[] = {"none", "filter", "trap", "service"};
+/* dispatcher and service-scan are variants of service: the same crash,
+ * found through ntdll!KiUserExceptionDispatcher's frame, or with the user
+ * trap frame away from the InitialStack - sizeof(KTRAP_FRAME) slot */
+enum { STORY_NONE, STORY_FILTER, STORY_TRAP, STORY_SERVICE, STORY_DISPATCHER, STORY_SERVICE_SCAN };
+static const char *const g_story_names[] = {"none",    "filter",     "trap",
+                                            "service", "dispatcher", "service-scan"};
+#define IS_SERVICE(st) ((st) == STORY_SERVICE || (st) == STORY_DISPATCHER || (st) == STORY_SERVICE_SCAN)
 #define STORY_FAULT_OFF 9          /* MyDrvInner+9: F6 47 1D 08 */
 #define STORY_K32_BASE 0x77E40000u /* kernel32.dll on Windows Server 2003 */
 
@@ -888,7 +893,7 @@ static void usage(FILE *f)
 {
     fputs("usage: kgen OUTPUT --profile NAME [--format dmp|raw] [--encoded-kdbg]\n"
           "            [--processes N] [--threads-per-process N] [--modules N] [--cpus N]\n"
-          "            [--pad-mib N] [--story filter|trap|service] [--print-layout] [--force]\n"
+          "            [--pad-mib N] [--story filter|trap|service|dispatcher|service-scan] [--print-layout] [--force]\n"
           "--story writes the stack contents of a crash story (w2003_x86 only, KGEN.md)\n"
           "--pad-mib N adds N MiB of zero physical memory (a third run, sparse in the\n"
           "file) above the populated pages, for multi-GiB benchmarks\n"
@@ -938,9 +943,11 @@ static void parse(opts_t *o, int argc, char **argv)
         else if (!strcmp(a, "--story")) {
             const char *v = NEXT();
             o->story = !strcmp(v, "filter") ? STORY_FILTER : !strcmp(v, "trap") ? STORY_TRAP
-                       : !strcmp(v, "service") ? STORY_SERVICE : -1;
+                       : !strcmp(v, "service") ? STORY_SERVICE
+                       : !strcmp(v, "dispatcher") ? STORY_DISPATCHER
+                       : !strcmp(v, "service-scan") ? STORY_SERVICE_SCAN : -1;
             if (o->story < 0)
-                die("--story: filter, trap or service");
+                die("--story: filter, trap, service, dispatcher or service-scan");
         } else if (!strcmp(a, "--print-layout"))
             o->layout = 1;
         else if (!strcmp(a, "--force"))
@@ -974,8 +981,8 @@ static void parse(opts_t *o, int argc, char **argv)
         die("--story needs the w2003_x86 profile");
     if ((o->story == STORY_FILTER || o->story == STORY_TRAP) && o->mods < 3)
         die("--story %s needs --modules 3 or more (mydrv.sys)", g_story_names[o->story]);
-    if (o->story == STORY_SERVICE && o->procs < 2)
-        die("--story service needs --processes 2 or more");
+    if (IS_SERVICE(o->story) && o->procs < 2)
+        die("--story %s needs --processes 2 or more", g_story_names[o->story]);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1053,7 +1060,7 @@ static struct {
     char cpu0[STORY_MAXF][96];   /* the first frames of CPU 0's walk */
     unsigned ncpu0;
     /* service */
-    uint64_t pid, tid, ethread, status, uef_frame;
+    uint64_t pid, tid, ethread, status, uef_frame, dispatcher_esp;
     const char *process;
 } g_story;
 
@@ -1255,7 +1262,7 @@ static void story_kernel(int story, uint64_t *cpc, uint64_t *csp, uint64_t *cebp
  * 0xE06D7363 through kernel32!RaiseException); nothing caught it, so
  * kernel32!BaseThreadStart's filter called UnhandledExceptionFilter, which
  * waits (the "Runtime Error!" box) in ntdll!NtWaitForSingleObject. */
-static void story_service(unsigned kproc)
+static void story_service(unsigned kproc, int variant)
 {
     proc_t *pr = &g_procs[kproc];
     const space_t *U = &pr->sp;
@@ -1360,17 +1367,62 @@ static void story_service(unsigned kproc)
     vw32(U, r - 0x5C, r);
     uint8_t cx[0x2CC];
     ctx86(cx, 0x1003F, rex + 18, r - 0x54, r, ER, 0, 0, 1);
-    vwrite(U, CX, cx, sizeof cx);
-    vw32(U, EP, ER);
-    vw32(U, EP + 4, CX);
-    vw32(U, U2, EP);
-    vw32(U, U2 - 4, bts + 0x26);
-    vw32(U, u, b);
+    uint64_t disp_esp = 0;
+    if (variant != STORY_DISPATCHER) {
+        vwrite(U, CX, cx, sizeof cx);
+        vw32(U, EP, ER);
+        vw32(U, EP + 4, CX);
+        vw32(U, U2, EP);
+        vw32(U, U2 - 4, bts + 0x26);
+        vw32(U, u, b);
+    } else {
+        /* dispatcher: RtlRaiseException went to the kernel (ZwRaiseException),
+           whose exception dispatch copied the CONTEXT and the record below the
+           interrupted esp and resumed at ntdll!KiUserExceptionDispatcher with
+           esp at the pair {&record, &context} (ReactOS
+           dll/ntdll/dispatch/i386/dispatch.S).  The dispatcher pushed the pair
+           again and called RtlDispatchException, which called
+           UnhandledExceptionFilter with an argument that is not the pointers
+           (0 here), so only the dispatcher frame leads to the exception. */
+        uint64_t kud = exp_addr("ntdll.dll", "KiUserExceptionDispatcher"),
+                 rde = exp_addr("ntdll.dll", "RtlDispatchException");
+        /* cld; mov ecx,[esp+4]; mov ebx,[esp]; push ecx; push ebx; call RtlDispatchException;
+           or al,al; int3 */
+        uint8_t ck[] = {0xFC, 0x8B, 0x4C, 0x24, 0x04, 0x8B, 0x1C, 0x24, 0x51, 0x53,
+                        0xE8, 0, 0, 0, 0, 0x0A, 0xC0, 0xCC};
+        vwrite(U, kud, ck, sizeof ck);
+        wcall(U, kud + 10, rde);
+        /* RtlDispatchException: sub esp,40h; push 0; call UnhandledExceptionFilter; leave; ret 8 */
+        uint8_t cd[] = {0x8B, 0xFF, 0x55, 0x8B, 0xEC, 0x83, 0xEC, 0x40, 0x6A, 0x00,
+                        0xE8, 0, 0, 0, 0, 0xC9, 0xC2, 0x08, 0x00};
+        vwrite(U, rde, cd, sizeof cd);
+        wcall(U, rde + 10, uef);
+        uint64_t CXd = (r - 0x54 - 0x2CC) & ~3ull, ERd = CXd - 0x50;
+        disp_esp = ERd - 8;
+        vwrite(U, CXd, cx, sizeof cx);
+        vwrite(U, ERd, er, sizeof er);
+        vw32(U, disp_esp, ERd);
+        vw32(U, disp_esp + 4, CXd);
+        vw32(U, disp_esp - 4, CXd);
+        vw32(U, disp_esp - 8, ERd);
+        vw32(U, disp_esp - 12, kud + 15);
+        uint64_t D = disp_esp - 16; /* RtlDispatchException's ebp */
+        vw32(U, D, r);
+        vw32(U, D - 0x44, 0);
+        vw32(U, D - 0x48, rde + 15);
+        u = D - 0x4C;
+        vw32(U, u, D);
+        CX = CXd;
+        ER = ERd;
+        EP = 0;
+    }
     vw32(U, u - 0x104, 0xFFFFFFFFu);
     vw32(U, u - 0x108, 0x7E8);
     vw32(U, u - 0x10C, uef + 20);
-    /* the thread's user-mode KTRAP_FRAME, at InitialStack - 0x8C */
-    uint64_t TF = t->istack - 0x8C;
+    /* the thread's user-mode KTRAP_FRAME, at InitialStack - 0x8C; service-scan
+       puts it 0x40 lower (a kernel stack whose top holds more than kgen's
+       slot assumes), so that only a scan of the stack's top finds it */
+    uint64_t TF = t->istack - 0x8C - (variant == STORY_SERVICE_SCAN ? 0x40 : 0);
     uint8_t tf[0x8C] = {0};
     put32(tf + 0x00, u);
     put32(tf + 0x04, ntw + 12);
@@ -1385,6 +1437,12 @@ static void story_service(unsigned kproc)
     put32(tf + 0x74, u - 0x10C);
     put32(tf + 0x78, 0x23);
     vwrite(&g_sys, TF, tf, sizeof tf);
+    /* service: KTHREAD.TrapFrame (2003 SP2: +0x110, analysis.md §2.6 from the
+       Volatility 2 vtypes) points to it; the variants leave it 0, so that
+       dispatcher finds the frame at the InitialStack slot and service-scan
+       only by a scan */
+    if (variant == STORY_SERVICE)
+        vw32(&g_sys, t->ethread + 0x110, TF);
 
     g_story.exc_addr = rex + 18;
     g_story.code = 0xE06D7363u;
@@ -1402,6 +1460,7 @@ static void story_service(unsigned kproc)
     g_story.ethread = t->ethread;
     g_story.process = pr->name;
     g_story.uef_frame = u;
+    g_story.dispatcher_esp = disp_esp;
     snprintf(g_story.insn_bytes, sizeof g_story.insn_bytes, "c9");
     sframe(g_story.frames[0], "kernel32", "RaiseException", 18);
     sframe(g_story.frames[1], "svc", "_CxxThrowException", 27);
@@ -1414,6 +1473,11 @@ static void story_service(unsigned kproc)
     sframe(g_story.cpu0[1], "kernel32", "UnhandledExceptionFilter", 20);
     sframe(g_story.cpu0[2], "kernel32", "BaseThreadStart", 0x26);
     g_story.ncpu0 = 3;
+    if (variant == STORY_DISPATCHER) {
+        sframe(g_story.cpu0[2], "ntdll", "RtlDispatchException", 15);
+        sframe(g_story.cpu0[3], "ntdll", "KiUserExceptionDispatcher", 15);
+        g_story.ncpu0 = 4;
+    }
 }
 
 static void story_layout(void)
@@ -1442,12 +1506,14 @@ static void story_layout(void)
     layx(g_story.ncpu0, "story_thread_frame_count");
     for (unsigned i = 0; i < g_story.ncpu0; i++)
         lays(g_story.cpu0[i], "story_thread_frame%u", i);
-    if (g_story.kind == STORY_SERVICE) {
+    if (IS_SERVICE(g_story.kind)) {
         lays(g_story.process, "story_process");
         layx(g_story.pid, "story_pid");
         layx(g_story.tid, "story_tid");
         layx(g_story.ethread, "story_thread");
         layx(g_story.uef_frame, "story_filter_frame");
+        if (g_story.dispatcher_esp)
+            layx(g_story.dispatcher_esp, "story_dispatcher_esp");
         layx(g_story.status, "story_status");
     }
 }
@@ -1752,7 +1818,7 @@ int main(int argc, char **argv)
         bc[2] = exp_addr("mydrv.sys", "MyDrvInner") + STORY_FAULT_OFF;
         bc[3] = 0;
         bc[4] = 0x1D;
-    } else if (o.story == STORY_SERVICE) {
+    } else if (IS_SERVICE(o.story)) {
         bc[0] = 0xE2; /* MANUALLY_INITIATED_CRASH: the engineer forced the dump */
         bc[1] = bc[2] = bc[3] = bc[4] = 0;
     }
@@ -1768,8 +1834,10 @@ int main(int argc, char **argv)
     unsigned ntdll_npages = 0;
     exp_t ntdll_ex[] = {{"RtlUserThreadStart", 0, 0}, {"LdrInitializeThunk", 0, 0},
                         {"NtWaitForSingleObject", 0, 0}, {"RtlAllocateHeap", 0, 0},
-                        {"RtlRaiseException", 0, 0} /* --story service */};
-    unsigned nntdll_ex = o.story == STORY_SERVICE ? 5 : 4;
+                        {"RtlRaiseException", 0, 0} /* --story service */,
+                        {"KiUserExceptionDispatcher", 0, 0}, /* --story dispatcher */
+                        {"RtlDispatchException", 0, 0}};
+    unsigned nntdll_ex = o.story == STORY_DISPATCHER ? 7 : IS_SERVICE(o.story) ? 5 : 4;
     exp_t svc_ex[] = {{"SvcWorker", 0, 0}, {"_com_raise_error", 0, 0}, {"_CxxThrowException", 0, 0}};
     exp_t k32_ex[] = {{"BaseThreadStart", 0, 0}, {"RaiseException", 0, 0},
                       {"UnhandledExceptionFilter", 0, 0}};
@@ -1780,7 +1848,7 @@ int main(int argc, char **argv)
             pr->sp = g_sys;
         else
             space_init(&pr->sp);
-        pr->svc = o.story == STORY_SERVICE && k == o.procs - 1;
+        pr->svc = IS_SERVICE(o.story) && k == o.procs - 1;
         if (pr->svc)
             snprintf(pr->name, sizeof pr->name, "svc.exe");
         else if (k < sizeof g_pnames / sizeof g_pnames[0])
@@ -1932,8 +2000,8 @@ int main(int argc, char **argv)
     g_story.kind = o.story;
     if (o.story == STORY_FILTER || o.story == STORY_TRAP)
         story_kernel(o.story, &story_pc, &story_sp, &story_ebp);
-    else if (o.story == STORY_SERVICE)
-        story_service(o.procs - 1);
+    else if (IS_SERVICE(o.story))
+        story_service(o.procs - 1, o.story);
 
     /* ---- processors ---- */
     g_cpu = xcalloc(o.cpus, sizeof *g_cpu);

@@ -283,7 +283,55 @@ static void check_profile(const char *profile)
 		/* MyDrvDispatch+7 has allocated 0x28 bytes: its return address */
 		poke_n(&pt, sp + 0x28, ret, 8);
 	}
+	/* KiUserExceptionDispatcher's arguments: x86 the pair {&record,
+	 * &context} at its entry esp; x64 the CONTEXT at rsp and the record at
+	 * rsp + 0x4F0 */
+	uint64_t dsp = limit + 0x800;
+	if (x86) {
+		poke_n(&pt, dsp, exr, 4);
+		poke_n(&pt, dsp + 4, cxr, 4);
+	} else {
+		poke_n(&pt, dsp + 0x30, 0x10001F, 4);
+		poke_n(&pt, dsp + 0x98, sp, 8);
+		poke_n(&pt, dsp + 0xA0, fp, 8);
+		poke_n(&pt, dsp + 0xF8, p2, 8);
+		poke_n(&pt, dsp + 0x4F0, 0xC0000005u, 4);
+		poke_n(&pt, dsp + 0x4F0 + 0x10, p2, 8);
+	}
+	/* a user-mode trap frame near the top of the stack (0x40 below the
+	 * InitialStack slot) and a lower decoy: the scan keeps the highest */
+	uint64_t tsz = x86 ? 0x8C : 0x190, utrap = initial - tsz - 0x40, decoy = initial - 0x600;
+	uint64_t upc = x86 ? 0x401234 : 0x7FF612341234ull, usp = x86 ? 0x12FF00 : 0x5FF800;
+	for (int i = 0; i < 2; i++) {
+		uint64_t at = i ? decoy : utrap;
+		if (x86) {
+			poke_n(&pt, at + 0x34, 0x23, 4); /* SegEs, SegDs (builds before 9600) */
+			poke_n(&pt, at + 0x38, 0x23, 4);
+			poke_n(&pt, at + 0x68, upc + (uint64_t)i, 4); /* Eip */
+			poke_n(&pt, at + 0x6C, 0x1B, 4);               /* SegCs */
+			poke_n(&pt, at + 0x70, 0x246, 4);              /* EFlags */
+			poke_n(&pt, at + 0x74, usp, 4);                /* HardwareEsp */
+			poke_n(&pt, at + 0x78, 0x23, 4);               /* HardwareSegSs */
+		} else {
+			poke_n(&pt, at + 0x168, upc + (uint64_t)i, 8); /* Rip */
+			poke_n(&pt, at + 0x170, 0x33, 2);              /* SegCs */
+			poke_n(&pt, at + 0x178, 0x246, 4);             /* EFlags */
+			poke_n(&pt, at + 0x180, usp, 8);               /* Rsp */
+			poke_n(&pt, at + 0x188, 0x2B, 2);              /* SegSs */
+		}
+	}
 	assert_int_equal(fclose(pt.out), 0);
+	/* the original image has no user trap frame */
+	{
+		dk_kdump *od;
+		dk_kernel *ok_;
+		dk_ktrap ut;
+		assert_int_equal(dk_kdump_open(orig, &od, &e), DK_OK);
+		assert_int_equal(dk_kernel_open(od, &ok_, &e), DK_OK);
+		assert_false(dk_ktrap_scan_user(ok_, initial, 0x1000, &ut));
+		dk_kernel_close(ok_);
+		dk_kdump_close(od);
+	}
 	/* a second copy without the filter's EXCEPTION_POINTERS: only the
 	 * trap frame is left to find */
 	copy_file(copy, nofilter);
@@ -291,6 +339,10 @@ static void check_profile(const char *profile)
 	assert_non_null(pt.out);
 	poke_n(&pt, ep, 0, w);
 	poke_n(&pt, ep + w, 0, w);
+	if (x86) { /* the dispatcher's pair is an EXCEPTION_POINTERS lookalike */
+		poke_n(&pt, dsp, 0, w);
+		poke_n(&pt, dsp + w, 0, w);
+	}
 	assert_int_equal(fclose(pt.out), 0);
 	dk_kernel_close(k);
 	dk_kdump_close(d);
@@ -327,6 +379,32 @@ static void check_profile(const char *profile)
 	assert_int_equal(dk_ktrap_scan(k, limit, initial, p2, found, 4), 1);
 	assert_int_equal(found[0].va, trap);
 	assert_int_equal(dk_ktrap_scan(k, limit, initial, p2 + 1, found, 4), 0);
+	/* the user-mode trap frame by scan: the highest one, not the kernel
+	 * trap frame, not when the span misses it */
+	dk_ktrap ut;
+	assert_true(dk_ktrap_scan_user(k, initial, 0x1000, &ut));
+	assert_int_equal(ut.va, utrap);
+	assert_true(ut.user_mode);
+	assert_int_equal(dk_regs_pc(&ut.regs), upc);
+	assert_int_equal(dk_regs_sp(&ut.regs), usp);
+	assert_true(dk_ktrap_scan_user(k, utrap, 0x1000, &ut));
+	assert_int_equal(ut.va, decoy);
+	assert_false(dk_ktrap_scan_user(k, initial, 0x40 + tsz - 1, &ut));
+	assert_false(dk_ktrap_scan_user(k, 0, 0x1000, &ut));
+	/* the dispatcher's arguments, from the frame's sp up to 0x40 below the
+	 * entry stack pointer */
+	dk_kexception dx;
+	for (uint64_t below = 0; below <= 0x40; below += w) {
+		assert_true(dk_exception_from_dispatcher(k, NULL, dsp - below, "test", &dx));
+		assert_int_equal(dx.context_va, x86 ? cxr : dsp);
+		assert_int_equal(dx.record_va, x86 ? exr : dsp + 0x4F0);
+		assert_int_equal(dx.record.code, 0xC0000005u);
+		assert_int_equal(dk_regs_pc(&dx.regs), p2);
+		assert_int_equal(dk_regs_sp(&dx.regs), sp);
+		expect_has(dx.source, "test: ");
+	}
+	assert_false(dk_exception_from_dispatcher(k, NULL, dsp - 0x40 - w, "test", &dx));
+	assert_false(dk_exception_from_dispatcher(k, NULL, 0, "test", &dx));
 	uint64_t lo, hi;
 	assert_true(dk_kthread_stack(k, cur, &lo, &hi));
 	assert_int_equal(lo, limit);

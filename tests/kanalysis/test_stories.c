@@ -4,7 +4,11 @@
  *            EXCEPTION_POINTERS on the bugchecking thread's stack;
  *   trap:    the same bugcheck with only a KTRAP_FRAME on that stack;
  *   service: a manual crash (0xE2) with svc.exe's thread waiting in
- *            kernel32!UnhandledExceptionFilter after _com_raise_error(E_POINTER).
+ *            kernel32!UnhandledExceptionFilter after _com_raise_error(E_POINTER);
+ *   dispatcher: the same, the exception found through the
+ *            ntdll!KiUserExceptionDispatcher frame below the filter;
+ *   service-scan: the same, the thread's user trap frame found by scanning
+ *            the top of its kernel stack.
  * `dmpkit analyze` (text and --json) must find exactly the exception, the
  * context registers, the faulting instruction and the stack frames that
  * kgen --print-layout lists.
@@ -199,11 +203,15 @@ static void test_story_trap(void **state)
 	kernel_story("trap", "found by scanning the stack of thread");
 }
 
-static void test_story_service(void **state)
+/* service and its variants: dispatcher (the exception found through
+ * ntdll!KiUserExceptionDispatcher's frame, the filter's argument being
+ * useless) and service-scan (the user trap frame away from the
+ * InitialStack slot: found by scanning the top of the kernel stack). */
+static void service_story(const char *story)
 {
-	(void)state;
 	char path[512];
-	layout *l = gen("service", path, sizeof path);
+	layout *l = gen(story, path, sizeof path);
+	bool dispatcher = !strcmp(story, "dispatcher"), scan = !strcmp(story, "service-scan");
 	int rc;
 	for (int pass = 0; pass < 2; pass++) {
 		/* automatic (manual crash), then asked for with --process (pid) */
@@ -233,12 +241,35 @@ static void test_story_service(void **state)
 		expect_has(text, b);
 		snprintf(b, sizeof b, "(tid 0x%llx)", (unsigned long long)lx(l, "story_tid"));
 		expect_has(text, b);
-		snprintf(b, sizeof b,
-		         "first argument of kernel32!UnhandledExceptionFilter+0x14 (frame 1 of thread "
-		         "0x%llx): EXCEPTION_POINTERS at 0x%llx",
-		         (unsigned long long)lx(l, "story_tid"),
-		         (unsigned long long)lx(l, "story_exception_pointers"));
+		if (dispatcher)
+			snprintf(b, sizeof b,
+			         "user-mode exception dispatcher frame: arguments of "
+			         "ntdll!KiUserExceptionDispatcher+0xf (frame 3 of thread 0x%llx): "
+			         "EXCEPTION_RECORD at 0x%llx and CONTEXT at 0x%llx",
+			         (unsigned long long)lx(l, "story_tid"),
+			         (unsigned long long)lx(l, "story_exception_record"),
+			         (unsigned long long)lx(l, "story_context"));
+		else
+			snprintf(b, sizeof b,
+			         "first argument of kernel32!UnhandledExceptionFilter+0x14 (frame 1 of "
+			         "thread 0x%llx): EXCEPTION_POINTERS at 0x%llx",
+			         (unsigned long long)lx(l, "story_tid"),
+			         (unsigned long long)lx(l, "story_exception_pointers"));
 		expect_has(text, b);
+		/* service: KTHREAD.TrapFrame; dispatcher: the InitialStack slot;
+		 * service-scan: neither */
+		const char *how = scan         ? "found by scanning the top of the kernel stack"
+		                  : dispatcher ? "at InitialStack - sizeof(KTRAP_FRAME)"
+		                               : "KTHREAD.TrapFrame";
+		snprintf(b, sizeof b, "user-mode trap frame at %08llx (%s)",
+		         (unsigned long long)lx(l, "story_trap_frame"), how);
+		expect_has(text, b);
+		snprintf(b, sizeof b, "\"trap_frame_address\":\"0x%llx\",\"trap_frame_found_by\":\"%s\"",
+		         (unsigned long long)lx(l, "story_trap_frame"), how);
+		expect_has(json, b);
+		snprintf(b, sizeof b, "\"context_address\":\"0x%llx\"",
+		         (unsigned long long)lx(l, "story_context"));
+		expect_has(json, b);
 		check_thread_frames(l, strstr(text, "User-mode exception:"));
 		snprintf(b, sizeof b, "ExceptionAddress: %08llx (%s)",
 		         (unsigned long long)lx(l, "story_exception_address"), lv(l, "story_frame0"));
@@ -252,13 +283,34 @@ static void test_story_service(void **state)
 		expect_has(json, "\"value\":\"0x80004003\",\"frame\":2,\"argument\":1,"
 		                 "\"function\":\"svc!_com_raise_error+0x16\",\"names\":[\"HRESULT E_POINTER\"]");
 		expect_has(json, "\"exception_code\":\"0xe06d7363\"");
-		expect_has(text, "Probably caused by: svc.exe (svc!_CxxThrowException+0x1b)");
+		/* the raise helpers (kernel32!RaiseException, _CxxThrowException)
+		 * are skipped: the function that raised is blamed */
+		expect_has(text, "Probably caused by: svc.exe (svc!_com_raise_error+0x16)");
+		expect_has(json, "\"probably_caused_by\":\"svc.exe (svc!_com_raise_error+0x16)\"");
 		snprintf(b, sizeof b, "\"pid\":%llu", (unsigned long long)lx(l, "story_pid"));
 		expect_has(json, b);
 		free(text);
 		free(json);
 	}
 	free(l);
+}
+
+static void test_story_service(void **state)
+{
+	(void)state;
+	service_story("service");
+}
+
+static void test_story_dispatcher(void **state)
+{
+	(void)state;
+	service_story("dispatcher");
+}
+
+static void test_story_service_scan(void **state)
+{
+	(void)state;
+	service_story("service-scan");
 }
 
 static void test_story_usage(void **state)
@@ -278,6 +330,8 @@ int main(void)
 		cmocka_unit_test(test_story_filter),
 		cmocka_unit_test(test_story_trap),
 		cmocka_unit_test(test_story_service),
+		cmocka_unit_test(test_story_dispatcher),
+		cmocka_unit_test(test_story_service_scan),
 		cmocka_unit_test(test_story_usage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,7 @@
 /* dmpkit tests — the x86, AMD64 and ARM64 stack walkers over synthetic
  * stacks in a fake memory: frame pointer chains, call-site-checked scans,
  * x64 .pdata/UNWIND_INFO in a hand-built PE image, ARM64 frame records,
+ * ARM64 .pdata/.xdata (packed and unwind codes) in a hand-built PE image,
  * and termination on loops and wild pointers.
  * SPDX-License-Identifier: MIT */
 #define _POSIX_C_SOURCE 200809L
@@ -553,6 +554,161 @@ static void test_arm64_frame_records(void **state)
 	fm_reset();
 }
 
+/* ARM64 .pdata/.xdata (Microsoft "ARM64 exception handling") in a
+ * hand-built ARM64 PE image:
+ *   F1 [0x1000,0x1100) packed (Flag 1, CR 3, RegI 2, FrameSize 0x40):
+ *      stp x19,x20,[sp,#-16]!; stp fp,lr,[sp,#-0x30]!; mov fp,sp
+ *   F2 [0x2000,0x2100) .xdata with the document's Example 2 codes
+ *      (set_fp, save_fplr_x 0x90, save_r19r20_x 16, end: the word
+ *      0xe42291e1), one epilog (E=1) at the end;
+ *   F3 [0x3000,0x3100) .xdata with a custom-stack code (machine frame);
+ *   F4 [0x4800,0x49ec) the document's Example 1 packed record. */
+static void a64_pe_setup(void)
+{
+	fm_reset();
+	fm_add(A_BASE, 0x6000, 0);
+	fm_add(A_STACK, 0x1000, 0);
+	w8(A_BASE, 'M');
+	w8(A_BASE + 1, 'Z');
+	w32(A_BASE + 0x3C, 0x80);
+	wbytes(A_BASE + 0x80, "50450000");
+	w16(A_BASE + 0x84, 0xAA64);
+	w16(A_BASE + 0x94, 0xF0);
+	w16(A_BASE + 0x98, 0x20B);
+	w32(A_BASE + 0x98 + 0x6C, 16);
+	w32(A_BASE + 0x98 + 0x70 + 3 * 8, 0x5000);
+	w32(A_BASE + 0x98 + 0x70 + 3 * 8 + 4, 4 * 8);
+	/* F1: packed */
+	uint32_t packed = 1u | (0x100u / 4) << 2 | 0u << 13 | 2u << 16 | 0u << 20 | 3u << 21 |
+	                  (0x40u / 16) << 23;
+	w32(A_BASE + 0x5000, 0x1000);
+	w32(A_BASE + 0x5004, packed);
+	/* F2: .xdata at 0x5800: FunctionLength 0x40 words, E=1, epilog index 0,
+	 * one code word */
+	w32(A_BASE + 0x5008, 0x2000);
+	w32(A_BASE + 0x500C, 0x5800);
+	w32(A_BASE + 0x5800, 0x40u | 1u << 21 | 0u << 22 | 1u << 27);
+	w32(A_BASE + 0x5804, 0xE42291E1u);
+	/* F3: .xdata at 0x5810: machine frame */
+	w32(A_BASE + 0x5010, 0x3000);
+	w32(A_BASE + 0x5014, 0x5810);
+	w32(A_BASE + 0x5810, 0x40u | 1u << 21 | 1u << 27);
+	w32(A_BASE + 0x5814, 0xE4E4E4EAu);
+	/* F4 at 0x4800: the document's Example 1, packed word 0x416101ed
+	 * (RegI 1, CR 3, FrameSize 2080): str x19,[sp,#-16]!; sub sp,sp,#0x810;
+	 * stp fp,lr,[sp]; mov fp,sp */
+	w32(A_BASE + 0x5018, 0x4800);
+	w32(A_BASE + 0x501C, 0x416101EDu);
+	/* call sites */
+	w32(A_BASE + 0x1040, BL);
+	w32(A_BASE + 0x4000, BL);
+}
+
+static void test_arm64_pdata(void **state)
+{
+	(void)state;
+	a64_pe_setup();
+	uint64_t S1 = A_STACK + 0x400, S2 = S1 - 0xA0, L3 = A_BASE + 0x4004;
+	/* F1's frame: <fp 0, lr L3> at S1, x19 x20 at S1+0x30 */
+	w64(S1, 0);
+	w64(S1 + 8, L3);
+	w64(S1 + 0x30, 0x1919);
+	w64(S1 + 0x38, 0x2020);
+	/* F2's frame: <fp S1, lr F1+0x44> at S2, x19 x20 at S1-0x10 */
+	w64(S2, S1);
+	w64(S2 + 8, A_BASE + 0x1044);
+	w64(S1 - 0x10, 0x19);
+	w64(S1 - 8, 0x20);
+	dk_regs r = arm_regs(A_BASE + 0x2040, S2, S2, A_BASE + 0x2080);
+	r.r[19] = 0xAAAA;
+	r.valid |= 1ull << 19;
+	dk_walk_result res;
+	size_t n = walk(DK_ARCH_ARM64, amod, 1, &r, 0, &res);
+	assert_true(n >= 3);
+	assert_int_equal(frames[1].pc, A_BASE + 0x1044);
+	assert_int_equal(frames[1].sp, S1); /* a frame record walk would say S2+16 */
+	assert_int_equal(frames[1].trust, DK_TRUST_CFI);
+	assert_int_equal(frames[1].regs.r[19], 0x19);
+	assert_int_equal(frames[1].regs.r[20], 0x20);
+	assert_int_equal(frames[2].pc, L3);
+	assert_int_equal(frames[2].sp, S1 + 0x40);
+	assert_int_equal(frames[2].trust, DK_TRUST_CFI);
+	assert_int_equal(frames[2].regs.r[19], 0x1919);
+	assert_int_equal(frames[2].regs.r[DK_ARM64_FP], 0);
+
+	/* inside F2's prolog, after its first instruction: only
+	 * save_r19r20_x is undone, lr is still live */
+	r = arm_regs(A_BASE + 0x2004, S1 - 0x10, S1, A_BASE + 0x1044);
+	n = walk(DK_ARCH_ARM64, amod, 1, &r, 2, &res);
+	assert_int_equal(n, 2);
+	assert_int_equal(frames[1].pc, A_BASE + 0x1044);
+	assert_int_equal(frames[1].sp, S1);
+	assert_int_equal(frames[1].regs.r[19], 0x19);
+	/* in F2's epilog (0x20f0: mov sp,fp; ldp fp,lr; ldp x19,x20; ret),
+	 * at its third instruction */
+	r = arm_regs(A_BASE + 0x20F8, S1 - 0x10, S1, A_BASE + 0x1044);
+	n = walk(DK_ARCH_ARM64, amod, 1, &r, 2, &res);
+	assert_int_equal(n, 2);
+	assert_int_equal(frames[1].pc, A_BASE + 0x1044);
+	assert_int_equal(frames[1].sp, S1);
+	/* at F2's ret: nothing left to undo */
+	r = arm_regs(A_BASE + 0x20FC, S1, S1, A_BASE + 0x1044);
+	n = walk(DK_ARCH_ARM64, amod, 1, &r, 2, &res);
+	assert_int_equal(n, 2);
+	assert_int_equal(frames[1].sp, S1);
+	/* at F1's first instruction (packed): nothing done yet */
+	r = arm_regs(A_BASE + 0x1000, S1 + 0x40, 0, L3);
+	n = walk(DK_ARCH_ARM64, amod, 1, &r, 2, &res);
+	assert_int_equal(n, 2);
+	assert_int_equal(frames[1].pc, L3);
+	assert_int_equal(frames[1].sp, S1 + 0x40);
+	/* after F1's second instruction (stp fp,lr pre-decrement): x19/x20 and
+	 * <fp,lr> are undone */
+	r = arm_regs(A_BASE + 0x1008, S1, 0x777, 0x12345678);
+	n = walk(DK_ARCH_ARM64, amod, 1, &r, 2, &res);
+	assert_int_equal(n, 2);
+	assert_int_equal(frames[1].pc, L3);
+	assert_int_equal(frames[1].sp, S1 + 0x40);
+	assert_int_equal(frames[1].regs.r[19], 0x1919);
+
+	/* F4 (Example 1) from its body, and after its first two instructions */
+	uint64_t E4 = A_STACK + 0xF00, B4 = E4 - 0x820;
+	w64(B4, 0);
+	w64(B4 + 8, L3);
+	w64(E4 - 16, 0x4919);
+	r = arm_regs(A_BASE + 0x4840, B4, B4, 0);
+	n = walk(DK_ARCH_ARM64, amod, 1, &r, 2, &res);
+	assert_int_equal(n, 2);
+	assert_int_equal(frames[1].pc, L3);
+	assert_int_equal(frames[1].sp, E4);
+	assert_int_equal(frames[1].regs.r[19], 0x4919);
+	r = arm_regs(A_BASE + 0x4808, B4, 0x777, L3);
+	n = walk(DK_ARCH_ARM64, amod, 1, &r, 2, &res);
+	assert_int_equal(n, 2);
+	assert_int_equal(frames[1].pc, L3);
+	assert_int_equal(frames[1].sp, E4);
+	assert_int_equal(frames[1].regs.r[19], 0x4919);
+	assert_int_equal(frames[1].regs.r[DK_ARM64_FP], 0x777); /* not yet saved */
+
+	/* F3's machine frame code is not supported: the frame record is used */
+	uint64_t S3 = A_STACK + 0x800;
+	w64(S3, 0);
+	w64(S3 + 8, L3);
+	r = arm_regs(A_BASE + 0x3040, S3, S3, L3);
+	n = walk(DK_ARCH_ARM64, amod, 1, &r, 0, &res);
+	assert_true(n >= 2);
+	assert_int_equal(frames[1].pc, L3);
+	assert_int_equal(frames[1].trust, DK_TRUST_FP);
+
+	/* damaged directory: a huge size and a bogus .xdata RVA terminate */
+	w32(A_BASE + 0x98 + 0x70 + 3 * 8 + 4, 0xFFFFFFF0u);
+	w32(A_BASE + 0x500C, 0xFFFFFFFCu);
+	r = arm_regs(A_BASE + 0x2040, S2, S2, A_BASE + 0x2080);
+	n = walk(DK_ARCH_ARM64, amod, 1, &r, 0, &res);
+	assert_true(n >= 1 && n < 300);
+	fm_reset();
+}
+
 static void test_regs_from_context(void **state)
 {
 	(void)state;
@@ -605,6 +761,7 @@ int main(void)
 		cmocka_unit_test(test_amd64_no_pdata),
 		cmocka_unit_test(test_amd64_bad_unwind),
 		cmocka_unit_test(test_arm64_frame_records),
+		cmocka_unit_test(test_arm64_pdata),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -76,6 +76,17 @@ kw=$(line "$T/kw10.dmp")
 [ "$(field bugcheck_code "$kw")" = '"0x1e"' ] || fail "kgen bugcheck: $kw"
 [ "$(field module "$kw")" = '"mydrv.sys"' ] || fail "kgen faulting module: $kw"
 case $(field symbol "$kw") in \"mydrv!*) ;; *) fail "kgen symbol: $kw" ;; esac
+# issue 5 story 2 (a forced crash; svc.exe's thread in UnhandledExceptionFilter):
+# the user-mode exception and its culprit after the raise helpers
+for st in service dispatcher service-scan; do
+	"$KGEN" "$T/svc-$st.dmp" --profile w2003_x86 --story $st --force >/dev/null || fail "kgen $st"
+	sv=$("$DMPKIT" analyze --summary "$T/svc-$st.dmp" 2>/dev/null)
+	[ "$(field bugcheck_code "$sv")" = '"0xe2"' ] || fail "$st bugcheck: $sv"
+	[ "$(field exception_code "$sv")" = '"0xe06d7363"' ] || fail "$st exception: $sv"
+	[ "$(field module "$sv")" = '"svc.exe"' ] || fail "$st module: $sv"
+	[ "$(field function "$sv")" = '"_com_raise_error"' ] || fail "$st function: $sv"
+	[ "$(field symbol "$sv")" = '"svc!_com_raise_error+0x16"' ] || fail "$st symbol: $sv"
+done
 [ "$(field kind "$(line "$T/damaged.dmp")")" = '"unreadable"' ] || fail "damaged kind"
 [ "$(field bucket "$(line "$T/damaged.dmp")")" = null ] || fail "damaged bucket"
 [ "$(field error "$(line "$T/damaged.dmp")")" != null ] || fail "damaged error"
