@@ -104,9 +104,21 @@ if [ ! -f "$ELF" ] || [ "$(stat -c %s "$ELF")" -ne $((BYTES + 4096)) ]; then
 	python3 "$HERE/mkelf.py" "$BYTES" "$B/elf.hdr"
 	cat "$B/elf.hdr" "$RAW" >"$ELF"
 fi
+# a Windows image: kgen's x64 kernel (encoded KDBG) in the first 14 MiB,
+# then the random bytes: convert finds the kernel in its first search
+# window and synthesizes the header (the RAW and ELF images hold no
+# Windows, so convert reads them once in full looking for one)
+WIN=$B/windows.raw
+if [ ! -f "$WIN" ] || [ "$(stat -c %s "$WIN")" -ne "$BYTES" ]; then
+	[ -x "$BUILD_DIR/kgen" ] || cmake --build "$BUILD_DIR" --target kgen
+	"$BUILD_DIR/kgen" "$B/kgen.raw" --profile w10_x64 --format raw --encoded-kdbg --force >/dev/null
+	kb=$(stat -c %s "$B/kgen.raw")
+	{ cat "$B/kgen.raw"; tail -c +$((kb + 1)) "$RAW"; } >"$WIN"
+	rm -f "$B/kgen.raw"
+fi
 sync
 t1=$(date +%s.%N)
-echo "images ready in $(echo "$t1 - $t0" | bc) s: $RAW, $ELF ($SIZE_GIB GiB each)"
+echo "images ready in $(echo "$t1 - $t0" | bc) s: $RAW, $ELF, $WIN ($SIZE_GIB GiB each)"
 
 # does `dmpkit convert` work here?
 CONVERT=dkwrite
@@ -124,7 +136,7 @@ row() { # image command seconds kib cp_seconds
 echo
 echo "| image | command | wall s | MiB/s | vs cp | peak RSS |"
 echo "|---|---|---|---|---|---|"
-for IMG in "$RAW" "$ELF"; do
+for IMG in "$WIN" "$RAW" "$ELF"; do
 	name=$(basename "$IMG")
 	OUT=$B/copy
 	set -- $(median cp "$IMG" "$B/copy"); cpt=$1
@@ -151,5 +163,5 @@ for IMG in "$RAW" "$ELF"; do
 done
 
 if [ "$KEEP" != 1 ]; then
-	rm -f "$RAW" "$ELF" "$B/elf.hdr" "$B/copy" "$B/out.dmp"
+	rm -f "$RAW" "$ELF" "$WIN" "$B/elf.hdr" "$B/copy" "$B/out.dmp"
 fi

@@ -66,7 +66,7 @@ static bool raw_locate(void *ctx, uint64_t pfn, int *fd, uint64_t *off, uint64_t
 	return true;
 }
 
-static const dk_physmem_ops raw_ops = { raw_next_run, raw_read, raw_locate };
+static const dk_physmem_ops raw_ops = { raw_next_run, raw_read, raw_locate, NULL, NULL };
 
 static void put32(unsigned char *p, unsigned v)
 {

@@ -81,6 +81,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			uint64_t lo = 0xf8a01000u, hi = 0xf8a04000u; /* thread 0's stack in kgen */
 			dk_ktrap_scan(k, lo, hi, s->bugcheck_parameters[1], traps, 8);
 			dk_ktrap_scan(k, lo, hi, 0, traps, 8);
+			/* the user-mode pass: a trap frame found by scan at the top of
+			 * the stack, and a KiUserExceptionDispatcher frame's arguments
+			 * at the stack pointer it recovered */
+			dk_ktrap ut;
+			if (dk_ktrap_scan_user(k, hi, 0x1000, &ut)) {
+				dk_kexception ux;
+				uint64_t usp = ut.arch == DK_ARCH_X86 ? ut.regs.r[DK_X86_ESP]
+				                                      : ut.regs.r[DK_AMD64_RSP];
+				if (dk_exception_from_dispatcher(k, NULL, usp, "f", &ux))
+					fz_consume(&ux, sizeof ux);
+			}
 			dk_kernel_close(k);
 		}
 		dk_kdump_close(d);

@@ -44,7 +44,7 @@ static dk_status fz_read_pages(void *ctx, uint64_t pfn, uint64_t count, void *bu
 	return DK_OK;
 }
 
-static const dk_physmem_ops fz_ops = { fz_next_run, fz_read_pages, NULL };
+static const dk_physmem_ops fz_ops = { fz_next_run, fz_read_pages, NULL, NULL, NULL };
 
 static uint64_t le64(const uint8_t *p)
 {

@@ -55,7 +55,7 @@ static dk_status fz_read_pages(void *ctx, uint64_t pfn, uint64_t count, void *bu
 	return DK_OK;
 }
 
-static const dk_physmem_ops fz_ops = { fz_next_run, fz_read_pages, NULL };
+static const dk_physmem_ops fz_ops = { fz_next_run, fz_read_pages, NULL, NULL, NULL };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

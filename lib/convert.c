@@ -13,24 +13,27 @@
 /* ---- a physical memory source with a few bytes changed ---- */
 
 typedef struct patched {
-	const dk_physmem *base;
+	const dk_physmem_ops *ops; /* the source's */
+	void *ctx;
+	uint32_t page_size;
 	const dk_conv_patch *p;
 	size_t n;
+	bool cloned;               /* ctx is a clone of the source's cursor */
 } patched;
 
 static bool pt_next_run(void *ctx, uint64_t pfn, dk_run *out)
 {
 	const patched *t = ctx;
-	return t->base->ops->next_run(t->base->ctx, pfn, out);
+	return t->ops->next_run(t->ctx, pfn, out);
 }
 
 static dk_status pt_read_pages(void *ctx, uint64_t pfn, uint64_t count, void *buf, dk_error *err)
 {
 	const patched *t = ctx;
-	dk_status st = t->base->ops->read_pages(t->base->ctx, pfn, count, buf, err);
+	dk_status st = t->ops->read_pages(t->ctx, pfn, count, buf, err);
 	if (st != DK_OK)
 		return st;
-	uint64_t ps = t->base->page_size, lo = pfn * ps, hi = (pfn + count) * ps;
+	uint64_t ps = t->page_size, lo = pfn * ps, hi = (pfn + count) * ps;
 	for (size_t i = 0; i < t->n; i++) {
 		const dk_conv_patch *p = &t->p[i];
 		if (p->pa >= lo && p->pa + p->len <= hi)
@@ -42,9 +45,9 @@ static dk_status pt_read_pages(void *ctx, uint64_t pfn, uint64_t count, void *bu
 static bool pt_locate(void *ctx, uint64_t pfn, int *fd, uint64_t *offset, uint64_t *contig)
 {
 	const patched *t = ctx;
-	if (!t->base->ops->locate || !t->base->ops->locate(t->base->ctx, pfn, fd, offset, contig))
+	if (!t->ops->locate || !t->ops->locate(t->ctx, pfn, fd, offset, contig))
 		return false;
-	uint64_t ps = t->base->page_size;
+	uint64_t ps = t->page_size;
 	for (size_t i = 0; i < t->n; i++) {
 		uint64_t ppfn = t->p[i].pa / ps;
 		if (ppfn == pfn)
@@ -55,7 +58,35 @@ static bool pt_locate(void *ctx, uint64_t pfn, int *fd, uint64_t *offset, uint64
 	return true;
 }
 
-static const dk_physmem_ops patched_ops = { pt_next_run, pt_read_pages, pt_locate };
+static void *pt_clone(void *ctx)
+{
+	const patched *t = ctx;
+	if (!t->ops->clone || !t->ops->clone_free)
+		return NULL;
+	patched *c = malloc(sizeof *c);
+	if (!c)
+		return NULL;
+	*c = *t;
+	c->ctx = t->ops->clone(t->ctx);
+	c->cloned = true;
+	if (!c->ctx) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static void pt_clone_free(void *p)
+{
+	patched *c = p;
+	if (!c)
+		return;
+	c->ops->clone_free(c->ctx);
+	free(c);
+}
+
+static const dk_physmem_ops patched_ops = { pt_next_run, pt_read_pages, pt_locate, pt_clone,
+	                                    pt_clone_free };
 
 /* ---- the header's run list against the pages written ---- */
 
@@ -195,7 +226,7 @@ dk_status dk_convert(dk_image *img, const char *output, const dk_convert_options
 		st = DK_E_FORMAT;
 		goto out;
 	}
-	patched t = { pm, rep->patches, rep->npatches };
+	patched t = { pm->ops, pm->ctx, pm->page_size, rep->patches, rep->npatches, false };
 	dk_physmem view = *pm;
 	if (rep->npatches) {
 		view.ops = &patched_ops;

@@ -256,7 +256,7 @@ static void probe_kernel(hctx *c, kinfo *ki)
 	dk_error e;
 	if (dk_kdump_open_overlay(tmp, c->len, c->pm, c->img->in.name, &d, &e) != DK_OK)
 		goto out;
-	if (dk_kernel_open(d, &k, &e) != DK_OK)
+	if (dk_kernel_open_ex(d, DK_KERNEL_NO_PHYSICAL_SCAN, &k, &e) != DK_OK)
 		goto out;
 	const dk_kdbg *kd = dk_kernel_kdbg(k);
 	if (!kd || !kd->va || !dk_kernel_vas(k))

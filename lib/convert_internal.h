@@ -12,11 +12,13 @@
 #define DK_KSCAN_MAX_PAE 16
 #define DK_KSCAN_MAX_MZ 256
 
+typedef struct dk_kscan_root {
+	dk_paging mode;
+	uint64_t dtb;
+} dk_kscan_root;
+
 typedef struct dk_kscan {
-	struct {
-		dk_paging mode;
-		uint64_t dtb;
-	} dtb[DK_KSCAN_MAX_DTB];
+	dk_kscan_root dtb[DK_KSCAN_MAX_DTB];
 	size_t ndtb;
 	uint64_t pae_pds[DK_KSCAN_MAX_PAE][4]; /* PD0..PD3 page numbers */
 	size_t npae;

@@ -11,6 +11,7 @@
  * half is the same in all of them.
  * SPDX-License-Identifier: MIT */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -94,6 +95,70 @@ static void check_page(dk_kscan *s, uint64_t pfn, const uint8_t *pg)
 	}
 }
 
+typedef struct scan_half {
+	const dk_physmem *pm;
+	void *ctx;             /* cursor */
+	uint64_t from, to;
+	unsigned parity, step; /* batches k with k % step == parity */
+	dk_kscan s;
+	uint8_t *buf;
+} scan_half;
+
+static void scan_work(scan_half *h)
+{
+	dk_run r;
+	uint64_t pfn = h->from, k = 0;
+	while (pfn < h->to && dk_physmem_next_run(h->pm, pfn, &r) && r.base_pfn < h->to) {
+		uint64_t n = r.count < BATCH ? r.count : BATCH;
+		if (n > h->to - r.base_pfn)
+			n = h->to - r.base_pfn;
+		if (k++ % h->step == h->parity) {
+			dk_error e;
+			if (h->pm->ops->read_pages(h->ctx, r.base_pfn, n, h->buf, &e) == DK_OK)
+				for (uint64_t i = 0; i < n; i++)
+					check_page(&h->s, r.base_pfn + i, h->buf + i * 4096);
+			h->s.scanned += n;
+		}
+		pfn = r.base_pfn + n;
+	}
+}
+
+static void *scan_thread(void *arg)
+{
+	scan_work(arg);
+	return NULL;
+}
+
+static int dtb_cmp(const void *a, const void *b)
+{
+	const dk_kscan_root *x = a, *y = b;
+	return x->dtb < y->dtb ? -1 : x->dtb > y->dtb;
+}
+
+static int mz_cmp(const void *a, const void *b)
+{
+	const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Appends what `h` found to `s`, keeping each list sorted by address (the
+ * same result whatever thread found what). */
+static void merge(dk_kscan *s, const dk_kscan *h)
+{
+	size_t d0 = s->ndtb, m0 = s->nmz;
+	for (size_t i = 0; i < h->ndtb && s->ndtb < DK_KSCAN_MAX_DTB; i++)
+		s->dtb[s->ndtb++] = h->dtb[i];
+	for (size_t i = 0; i < h->npae && s->npae < DK_KSCAN_MAX_PAE; i++)
+		memcpy(s->pae_pds[s->npae++], h->pae_pds[i], sizeof h->pae_pds[i]);
+	for (size_t i = 0; i < h->nmz && s->nmz < DK_KSCAN_MAX_MZ; i++)
+		s->mz[s->nmz++] = h->mz[i];
+	s->scanned += h->scanned;
+	/* only the entries of this window are sorted: earlier windows' order
+	 * (and which of them were tested) stays */
+	qsort(&s->dtb[d0], s->ndtb - d0, sizeof s->dtb[0], dtb_cmp);
+	qsort(&s->mz[m0], s->nmz - m0, sizeof s->mz[0], mz_cmp);
+}
+
 dk_status dk_kscan_run(const dk_physmem *pm, uint64_t from_pfn, uint64_t to_pfn, dk_kscan *s,
                        dk_error *err)
 {
@@ -102,26 +167,45 @@ dk_status dk_kscan_run(const dk_physmem *pm, uint64_t from_pfn, uint64_t to_pfn,
 		             pm->page_size);
 		return DK_E_UNSUPPORTED;
 	}
-	uint8_t *buf = malloc((size_t)BATCH * 4096);
-	if (!buf) {
+	/* a source that decompresses (clone op) is read on two threads */
+	void *c2 = pm->ops->clone && pm->ops->clone_free ? pm->ops->clone(pm->ctx) : NULL;
+	scan_half *h = calloc(c2 ? 2 : 1, sizeof *h);
+	bool ok = h != NULL;
+	for (unsigned i = 0; ok && i < (c2 ? 2u : 1u); i++) {
+		h[i].pm = pm;
+		h[i].ctx = i ? c2 : pm->ctx;
+		h[i].from = from_pfn;
+		h[i].to = to_pfn;
+		h[i].parity = i;
+		h[i].step = c2 ? 2 : 1;
+		h[i].buf = malloc((size_t)BATCH * 4096);
+		ok = h[i].buf != NULL;
+	}
+	pthread_t t;
+	bool threaded = ok && c2 && pthread_create(&t, NULL, scan_thread, &h[1]) == 0;
+	if (ok && c2 && !threaded)
+		h[0].step = 1; /* no second thread: do it all here */
+	if (ok)
+		scan_work(&h[0]);
+	if (threaded)
+		pthread_join(t, NULL);
+	if (ok) {
+		merge(s, &h[0].s);
+		if (threaded)
+			merge(s, &h[1].s);
+	}
+	if (h) {
+		free(h[0].buf);
+		if (c2)
+			free(h[1].buf);
+	}
+	free(h);
+	if (c2)
+		pm->ops->clone_free(c2);
+	if (!ok) {
 		dk_set_error(err, DK_E_NOMEM, "out of memory");
 		return DK_E_NOMEM;
 	}
-	dk_run r;
-	uint64_t pfn = from_pfn;
-	while (pfn < to_pfn && dk_physmem_next_run(pm, pfn, &r) && r.base_pfn < to_pfn) {
-		uint64_t n = r.count < BATCH ? r.count : BATCH;
-		if (n > to_pfn - r.base_pfn)
-			n = to_pfn - r.base_pfn;
-		dk_error e;
-		if (pm->ops->read_pages(pm->ctx, r.base_pfn, n, buf, &e) == DK_OK) {
-			for (uint64_t i = 0; i < n; i++)
-				check_page(s, r.base_pfn + i, buf + i * 4096);
-		}
-		s->scanned += n;
-		pfn = r.base_pfn + n;
-	}
-	free(buf);
 	return DK_OK;
 }
 

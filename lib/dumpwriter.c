@@ -42,6 +42,8 @@
 #include <dmpkit/dumpwriter.h>
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <libgen.h>
@@ -254,13 +256,13 @@ static bool all_zero(const uint8_t *p, size_t n)
 /* Writes `count` pages read from the source in `buf` to `dst`, leaving
  * all-zero pages as holes unless no_sparse. */
 static dk_status write_pages_buf(writer *w, const uint8_t *buf, uint64_t count, uint64_t dst,
-                                 dk_error *err)
+                                 uint64_t *zero_pages, dk_error *err)
 {
 	uint32_t ps = w->pm->page_size;
 	uint64_t i = 0;
 	while (i < count) {
 		if (!w->o->no_sparse && all_zero(buf + i * ps, ps)) {
-			w->res->zero_pages++;
+			(*zero_pages)++;
 			i++;
 			continue;
 		}
@@ -399,9 +401,130 @@ static dk_status copy_pages(writer *w, int sfd, uint64_t src, uint64_t count, ui
 	return DK_OK;
 }
 
+/* ---- two cursors for sources that must be read (decompressed) ----
+ * A source with a clone op (kdump-compressed) is read by two threads at
+ * once: the batches of a run alternate between them, each reading into its
+ * own buffer with its own cursor and writing with pwrite at the batch's
+ * place.  The calling thread reports progress; an error or an abort stops
+ * both. */
+
+typedef struct par_half {
+	writer *w;
+	void *ctx;              /* cursor */
+	uint8_t *buf;
+	uint64_t pfn0, count, dst0, batch;
+	unsigned parity;        /* batches k with k % 2 == parity */
+	uint64_t zero_pages;
+	_Atomic uint64_t done;  /* bytes of page data finished */
+	_Atomic bool *stop;
+	dk_status st;
+	dk_error err;
+} par_half;
+
+static void par_work(par_half *h)
+{
+	writer *w = h->w;
+	uint32_t ps = w->pm->page_size;
+	uint64_t nb = (h->count + h->batch - 1) / h->batch;
+	for (uint64_t k = h->parity; k < nb; k += 2) {
+		if (atomic_load(h->stop))
+			return;
+		uint64_t first = k * h->batch;
+		uint64_t n = h->count - first < h->batch ? h->count - first : h->batch;
+		h->st = w->pm->ops->read_pages(h->ctx, h->pfn0 + first, n, h->buf, &h->err);
+		if (h->st == DK_OK)
+			h->st = write_pages_buf(w, h->buf, n, h->dst0 + first * ps, &h->zero_pages,
+			                        &h->err);
+		if (h->st != DK_OK) {
+			atomic_store(h->stop, true);
+			return;
+		}
+		atomic_fetch_add(&h->done, n * ps);
+	}
+}
+
+static void *par_thread(void *arg)
+{
+	par_work(arg);
+	return NULL;
+}
+
+/* Returns false (nothing done) when the second thread cannot be had. */
+static bool write_run_parallel(writer *w, uint64_t pfn, uint64_t count, uint64_t dst,
+                               dk_status *st, dk_error *err)
+{
+	uint32_t ps = w->pm->page_size;
+	uint64_t batch = WR_BUF_BYTES / ps ? WR_BUF_BYTES / ps : 1;
+	void *c2 = w->pm->ops->clone(w->pm->ctx);
+	if (!c2)
+		return false;
+	uint8_t *buf2 = malloc(WR_BUF_BYTES < ps ? ps : WR_BUF_BYTES);
+	_Atomic bool stop = false;
+	par_half a = { .w = w, .ctx = w->pm->ctx, .buf = w->buf, .pfn0 = pfn, .count = count,
+		       .dst0 = dst, .batch = batch, .parity = 0, .stop = &stop, .st = DK_OK };
+	par_half b = a;
+	b.ctx = c2;
+	b.buf = buf2;
+	b.parity = 1;
+	atomic_init(&a.done, 0);
+	atomic_init(&b.done, 0);
+	pthread_t t;
+	if (!buf2 || pthread_create(&t, NULL, par_thread, &b) != 0) {
+		free(buf2);
+		w->pm->ops->clone_free(c2);
+		return false;
+	}
+	/* this thread: its half, then progress while the other finishes */
+	uint64_t base = w->done_bytes;
+	uint64_t nb = (count + batch - 1) / batch;
+	for (uint64_t k = 0; k < nb && !atomic_load(&stop); k += 2) {
+		uint64_t first = k * batch;
+		uint64_t n = count - first < batch ? count - first : batch;
+		a.st = w->pm->ops->read_pages(a.ctx, pfn + first, n, a.buf, &a.err);
+		if (a.st == DK_OK)
+			a.st = write_pages_buf(w, a.buf, n, dst + first * ps, &a.zero_pages, &a.err);
+		if (a.st != DK_OK) {
+			atomic_store(&stop, true);
+			break;
+		}
+		atomic_fetch_add(&a.done, n * ps);
+		w->done_bytes = base + atomic_load(&a.done) + atomic_load(&b.done);
+		dk_status rs = report(w, &a.err);
+		if (rs != DK_OK) {
+			a.st = rs;
+			atomic_store(&stop, true);
+			break;
+		}
+	}
+	pthread_join(t, NULL);
+	w->done_bytes = base + atomic_load(&a.done) + atomic_load(&b.done);
+	w->res->zero_pages += a.zero_pages + b.zero_pages;
+	free(buf2);
+	w->pm->ops->clone_free(c2);
+	if (a.st != DK_OK) {
+		*st = a.st;
+		*err = a.err;
+	} else if (b.st != DK_OK) {
+		*st = b.st;
+		*err = b.err;
+	} else {
+		*st = report(w, err);
+	}
+	return true;
+}
+
 /* Writes the run [pfn, pfn+count) of the source to `dst`. */
 static dk_status write_run(writer *w, uint64_t pfn, uint64_t count, uint64_t dst, dk_error *err)
 {
+	int lfd;
+	uint64_t loff, lcontig;
+	if (w->pm->ops->clone && w->pm->ops->clone_free &&
+	    count >= 4 * (WR_BUF_BYTES / w->pm->page_size) &&
+	    !(w->pm->ops->locate && w->pm->ops->locate(w->pm->ctx, pfn, &lfd, &loff, &lcontig))) {
+		dk_status st;
+		if (write_run_parallel(w, pfn, count, dst, &st, err))
+			return st;
+	}
 	uint32_t ps = w->pm->page_size;
 	uint64_t batch_pages = WR_BUF_BYTES / ps;
 	if (batch_pages == 0)
@@ -445,7 +568,7 @@ static dk_status write_run(writer *w, uint64_t pfn, uint64_t count, uint64_t dst
 		dk_status st = w->pm->ops->read_pages(w->pm->ctx, pfn, n, w->buf, err);
 		if (st != DK_OK)
 			return st;
-		st = write_pages_buf(w, w->buf, n, dst, err);
+		st = write_pages_buf(w, w->buf, n, dst, &w->res->zero_pages, err);
 		if (st != DK_OK)
 			return st;
 		w->done_bytes += n * ps;

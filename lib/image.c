@@ -357,4 +357,4 @@ static bool ext_locate(void *ctx, uint64_t pfn, int *fd, uint64_t *offset, uint6
 	return true;
 }
 
-const dk_physmem_ops dk_extents_ops = { ext_next_run, ext_read_pages, ext_locate };
+const dk_physmem_ops dk_extents_ops = { ext_next_run, ext_read_pages, ext_locate, NULL, NULL };

@@ -545,7 +545,47 @@ static bool dd_locate(void *ctx, uint64_t pfn, int *fd, uint64_t *offset, uint64
 	return true;
 }
 
-static const dk_physmem_ops dd_ops = { dd_next_run, dd_read_pages, dd_locate };
+/* A second cursor for another thread: the index tables (flattened
+ * records, rank) are shared and never written after open; the caches are
+ * its own. */
+static void *dd_clone(void *ctx)
+{
+	const dd_ctx *dd = ctx;
+	dd_ctx *c = malloc(sizeof *c);
+	if (!c)
+		return NULL;
+	*c = *dd;
+	c->win = malloc(WIN_BYTES);
+	c->pdc = malloc((size_t)PD_CACHE * PD_SIZE);
+	c->page = malloc(dd->bs);
+	c->cbuf = malloc(2 * (size_t)dd->bs);
+	c->win_ok = c->page_ok = false;
+	c->pdc_n = 0;
+	if (!c->win || !c->pdc || !c->page || !c->cbuf) {
+		free(c->win);
+		free(c->pdc);
+		free(c->page);
+		free(c->cbuf);
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static void dd_clone_free(void *p)
+{
+	dd_ctx *c = p;
+	if (!c)
+		return;
+	free(c->win);
+	free(c->pdc);
+	free(c->page);
+	free(c->cbuf);
+	free(c);
+}
+
+static const dk_physmem_ops dd_ops = { dd_next_run, dd_read_pages, dd_locate, dd_clone,
+	                               dd_clone_free };
 
 /* ---- notes: CPU state and VMCOREINFO ---- */
 

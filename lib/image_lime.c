@@ -785,7 +785,7 @@ static dk_status lm_read_pages(void *ctx, uint64_t pfn, uint64_t count, void *bu
 	return DK_OK;
 }
 
-static const dk_physmem_ops lm_ops = { lm_next_run, lm_read_pages, NULL };
+static const dk_physmem_ops lm_ops = { lm_next_run, lm_read_pages, NULL, NULL, NULL };
 
 static int range_cmp(const void *a, const void *b)
 {

@@ -206,7 +206,7 @@ static bool kd_locate(void *ctx, uint64_t pfn, int *fd, uint64_t *offset, uint64
 	return true;
 }
 
-static const dk_physmem_ops kd_ops = { kd_next_run, kd_read_pages, kd_locate };
+static const dk_physmem_ops kd_ops = { kd_next_run, kd_read_pages, kd_locate, NULL, NULL };
 
 /* ---- layouts ---- */
 

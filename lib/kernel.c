@@ -251,6 +251,10 @@ static void kdbg_from_memory(dk_kernel *k)
 	}
 	const dk_physmem *pm = dk_kdump_physmem(k->dump);
 	uint64_t pa = 0;
+	if (k->flags & DK_KERNEL_NO_PHYSICAL_SCAN) {
+		dk_kernel_note(k, "KDBG: not found (header and kernel image; no physical scan)");
+		return;
+	}
 	if (dk_kdbg_scan_physical(pm, k->bits, 1u << 20, &k->kdbg, &pa)) {
 		k->have_kdbg = true;
 		dk_kernel_note(k, "KDBG: found by scanning physical memory for the tag, at "
@@ -474,6 +478,11 @@ static void kdbg_anchor(dk_kernel *k, const char *name, uint64_t *head)
 
 dk_status dk_kernel_open(dk_kdump *dump, dk_kernel **out, dk_error *err)
 {
+	return dk_kernel_open_ex(dump, 0, out, err);
+}
+
+dk_status dk_kernel_open_ex(dk_kdump *dump, unsigned flags, dk_kernel **out, dk_error *err)
+{
 	if (!dump || !out) {
 		dk_set_error(err, DK_E_ARG, "dk_kernel_open: no dump");
 		return DK_E_ARG;
@@ -485,6 +494,7 @@ dk_status dk_kernel_open(dk_kdump *dump, dk_kernel **out, dk_error *err)
 		return DK_E_NOMEM;
 	}
 	k->dump = dump;
+	k->flags = flags;
 	k->sum = dk_kdump_get_summary(dump);
 	k->arch = k->sum->arch;
 	k->bits = k->sum->bits;

@@ -20,6 +20,7 @@
 
 struct dk_kernel {
 	dk_kdump *dump;               /* not owned */
+	unsigned flags;               /* DK_KERNEL_* of dk_kernel_open_ex */
 	const dk_kdump_summary *sum;  /* the dump's header, decoded */
 	const dk_triage *triage;      /* non-NULL for triage dumps (DumpType 4) */
 	dk_vas *vas;                  /* owned; NULL for triage / header-only dumps */

@@ -26,6 +26,11 @@ typedef struct dk_kernel dk_kernel;
  * guessed.  A triage dump gives a kernel without an address space: its
  * lists come from the triage parts. */
 dk_status dk_kernel_open(dk_kdump *dump, dk_kernel **out, dk_error *err);
+/* With flags: DK_KERNEL_NO_PHYSICAL_SCAN skips the last resort of the KDBG
+ * search, a scan of all physical memory for the tag (whose virtual
+ * address stays unknown): for callers that try many candidate headers. */
+#define DK_KERNEL_NO_PHYSICAL_SCAN 0x1u
+dk_status dk_kernel_open_ex(dk_kdump *dump, unsigned flags, dk_kernel **out, dk_error *err);
 void dk_kernel_close(dk_kernel *k);
 
 dk_arch dk_kernel_arch(const dk_kernel *k);

@@ -33,6 +33,12 @@ typedef struct dk_physmem_ops {
 	 * (for zero-copy writers).  Returns false when not applicable. */
 	bool (*locate)(void *ctx, uint64_t pfn, int *fd, uint64_t *offset,
 	               uint64_t *contiguous_pages);
+	/* Optional: another cursor over the same source that may be used from
+	 * another thread while `ctx` is used (its own caches, shared immutable
+	 * tables), so that compressed pages decompress on several cores.
+	 * NULL when out of memory.  Freed with clone_free. */
+	void *(*clone)(void *ctx);
+	void (*clone_free)(void *clone);
 } dk_physmem_ops;
 
 typedef struct dk_physmem {

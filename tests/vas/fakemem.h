@@ -62,7 +62,7 @@ static dk_status fm_read_pages(void *ctx, uint64_t pfn, uint64_t count, void *bu
 	return DK_OK;
 }
 
-static const dk_physmem_ops fm_ops = { fm_next_run, fm_read_pages, NULL };
+static const dk_physmem_ops fm_ops = { fm_next_run, fm_read_pages, NULL, NULL, NULL };
 
 static fakemem *fm_new(void)
 {

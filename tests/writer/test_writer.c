@@ -110,7 +110,7 @@ static bool ms_locate(void *ctx, uint64_t pfn, int *fd, uint64_t *off, uint64_t 
 	return true;
 }
 
-static const dk_physmem_ops ms_ops = { ms_next_run, ms_read, ms_locate };
+static const dk_physmem_ops ms_ops = { ms_next_run, ms_read, ms_locate, NULL, NULL };
 
 static void ms_init(memsrc *m, const dk_run *runs, size_t n, int mode)
 {
