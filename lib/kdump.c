@@ -202,7 +202,8 @@ static bool kd_locate(void *ctx, uint64_t pfn, int *fd, uint64_t *offset, uint64
 	if (!stored_offset(d, pfn, offset, &c))
 		return false;
 	*fd = d->in.fd;
-	*contig = c < r.count ? c : r.count;
+	/* a bitmap dump stores a run of set bits back to back, in PFN order */
+	*contig = d->has_bitmap ? r.count : c < r.count ? c : r.count;
 	return true;
 }
 
