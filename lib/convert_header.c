@@ -387,6 +387,24 @@ static bool find_kernel(hctx *c, kinfo *ki, bool bits_known)
 			return true;
 		}
 	}
+	/* a guest that registered a Linux VMCOREINFO (QEMU -device vmcoreinfo,
+	 * kdump notes) runs Linux: no Windows kernel to search the image for */
+	size_t vlen = 0;
+	const uint8_t *vi = dk_image_vmcoreinfo(c->img, &vlen);
+	if (vi && vlen >= 10) {
+		for (size_t i = 0; i + 10 <= vlen && i < 4096; i++)
+			if (memcmp(vi + i, "OSRELEASE=", 10) == 0) {
+				char rel[48] = "";
+				size_t j = i + 10, k = 0;
+				while (j < vlen && vi[j] != '\n' && k + 1 < sizeof rel)
+					rel[k++] = vi[j] >= 0x20 && vi[j] < 0x7F ? (char)vi[j] : '?', j++;
+				rel[k] = 0;
+				finding(c->rep, DK_CONV_INFO, "", false, 0, 0,
+				        "the image's VMCOREINFO note is Linux's (OSRELEASE=%s): no Windows "
+				        "kernel was searched for", rel);
+				goto none;
+			}
+	}
 	/* 2. page-table roots found by their self-map, in growing windows of
 	 * physical memory: Windows allocates the System process's tables and
 	 * loads the kernel early, low in memory, so a Windows image is usually
@@ -474,6 +492,7 @@ static bool find_kernel(hctx *c, kinfo *ki, bool bits_known)
 		        " (found by its self-map)", dk_paging_name(found_mode), found_dtb);
 		return true;
 	}
+none:
 	hput(c, "DirectoryTableBase", orig_dtb);
 	if (c->bits == 32)
 		c->h[0x5C] = orig_pae;

@@ -357,4 +357,9 @@ static bool ext_locate(void *ctx, uint64_t pfn, int *fd, uint64_t *offset, uint6
 	return true;
 }
 
-const dk_physmem_ops dk_extents_ops = { ext_next_run, ext_read_pages, ext_locate, NULL, NULL };
+/* Reads are preads with no cache: the same cursor serves every thread. */
+static void *ext_clone(void *ctx) { return ctx; }
+static void ext_clone_free(void *ctx) { (void)ctx; }
+
+const dk_physmem_ops dk_extents_ops = { ext_next_run, ext_read_pages, ext_locate, ext_clone,
+	                                ext_clone_free };

@@ -589,80 +589,6 @@ static const dk_physmem_ops dd_ops = { dd_next_run, dd_read_pages, dd_locate, dd
 
 /* ---- notes: CPU state and VMCOREINFO ---- */
 
-/* x86_64 elf_prstatus pr_reg (at 0x70) index of each CONTEXT-order GPR. */
-static const uint8_t prstatus64_gpr[16] = { 10, 11, 12, 5, 19, 4, 13, 14, 9, 8, 7, 6, 3, 2, 1, 0 };
-/* i386 pr_reg (at 0x48): ebx ecx edx esi edi ebp eax ds es fs gs orig eip cs eflags esp ss */
-static const int8_t prstatus32_gpr[8] = { 6, 1, 2, 0, 15, 5, 3, 4 };
-
-static void cpu_from_prstatus(dk_image_cpu *c, const uint8_t *d, uint32_t n)
-{
-	if (n == 0x150) {
-		const uint8_t *r = d + 0x70;
-		for (int i = 0; i < 16; i++)
-			c->gpr[i] = dk_le64(r + 8 * prstatus64_gpr[i]);
-		c->rip = dk_le64(r + 8 * 16);
-		c->cs = (uint16_t)dk_le64(r + 8 * 17);
-		c->rflags = dk_le64(r + 8 * 18);
-		c->ss = (uint16_t)dk_le64(r + 8 * 20);
-		c->fs_base = dk_le64(r + 8 * 21);
-		c->gs_base = dk_le64(r + 8 * 22);
-		c->ds = (uint16_t)dk_le64(r + 8 * 23);
-		c->es = (uint16_t)dk_le64(r + 8 * 24);
-		c->fs = (uint16_t)dk_le64(r + 8 * 25);
-		c->gs = (uint16_t)dk_le64(r + 8 * 26);
-		c->have |= DK_CPU_HAVE_GPRS | DK_CPU_HAVE_SEGS;
-		c->bits = 64;
-	} else if (n == 0x90) {
-		const uint8_t *r = d + 0x48;
-		for (int i = 0; i < 8; i++)
-			c->gpr[i] = dk_le32(r + 4 * prstatus32_gpr[i]);
-		c->ds = (uint16_t)dk_le32(r + 4 * 7);
-		c->es = (uint16_t)dk_le32(r + 4 * 8);
-		c->fs = (uint16_t)dk_le32(r + 4 * 9);
-		c->gs = (uint16_t)dk_le32(r + 4 * 10);
-		c->rip = dk_le32(r + 4 * 12);
-		c->cs = (uint16_t)dk_le32(r + 4 * 13);
-		c->rflags = dk_le32(r + 4 * 14);
-		c->ss = (uint16_t)dk_le32(r + 4 * 16);
-		c->have |= DK_CPU_HAVE_GPRS | DK_CPU_HAVE_SEGS;
-		if (!c->bits)
-			c->bits = 32;
-	}
-}
-
-/* QEMUCPUState (qemu target/i386/arch_dump.c): version 1, size 0x1b8. */
-static void cpu_from_qemu(dk_image_cpu *c, const uint8_t *d, uint32_t n)
-{
-	if (n < 0x1b8 || dk_le32(d) != 1)
-		return;
-	/* rax rbx rcx rdx rsi rdi rsp rbp r8..r15 at 8.. */
-	static const uint8_t order[16] = { 0, 2, 3, 1, 6, 7, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15 };
-	for (int i = 0; i < 16; i++)
-		c->gpr[i] = dk_le64(d + 8 + 8 * order[i]);
-	c->rip = dk_le64(d + 0x88);
-	c->rflags = dk_le64(d + 0x90);
-	const uint8_t *seg = d + 0x98; /* cs ds es fs gs ss ldt tr gdt idt, 24 bytes each */
-	c->cs = (uint16_t)dk_le32(seg + 0 * 24);
-	c->ds = (uint16_t)dk_le32(seg + 1 * 24);
-	c->es = (uint16_t)dk_le32(seg + 2 * 24);
-	c->fs = (uint16_t)dk_le32(seg + 3 * 24);
-	c->fs_base = dk_le64(seg + 3 * 24 + 16);
-	c->gs = (uint16_t)dk_le32(seg + 4 * 24);
-	c->gs_base = dk_le64(seg + 4 * 24 + 16);
-	c->ss = (uint16_t)dk_le32(seg + 5 * 24);
-	c->gdt_limit = dk_le32(seg + 8 * 24 + 4);
-	c->gdt_base = dk_le64(seg + 8 * 24 + 16);
-	c->idt_limit = dk_le32(seg + 9 * 24 + 4);
-	c->idt_base = dk_le64(seg + 9 * 24 + 16);
-	c->cr0 = dk_le64(d + 0x188);
-	c->cr2 = dk_le64(d + 0x198);
-	c->cr3 = dk_le64(d + 0x1a0);
-	c->cr4 = dk_le64(d + 0x1a8);
-	c->kernel_gs_base = dk_le64(d + 0x1b0);
-	c->have |= DK_CPU_HAVE_GPRS | DK_CPU_HAVE_SEGS | DK_CPU_HAVE_CR3 | DK_CPU_HAVE_CRS |
-	           DK_CPU_HAVE_DTRS | DK_CPU_HAVE_KGS;
-}
-
 typedef struct note_view {
 	const uint8_t *name;
 	uint32_t namesz, descsz, type;
@@ -720,10 +646,17 @@ static void parse_notes(dk_image *img, const uint8_t *buf, size_t n)
 	pos = 0;
 	size_t ic = 0, iq = 0;
 	while (next_note(buf, n, &pos, &v)) {
-		if (note_is(&v, "CORE") && v.type == 1)
-			cpu_from_prstatus(&img->cpus[ic++], v.desc, v.descsz);
-		else if (note_is(&v, "QEMU") && v.type == 0)
-			cpu_from_qemu(&img->cpus[iq++], v.desc, v.descsz);
+		if (note_is(&v, "CORE") && v.type == 1) {
+			dk_image_cpu *c = &img->cpus[ic++];
+			if (v.descsz == 0x90)
+				dk_image_cpu_prstatus32(c, v.desc);
+			else if (v.descsz == 0x150)
+				dk_image_cpu_prstatus64(c, v.desc);
+		} else if (note_is(&v, "QEMU") && v.type == 0) {
+			dk_image_cpu *c = &img->cpus[iq++];
+			if (v.descsz >= 0x1b8 && dk_le32(v.desc) == 1)
+				dk_image_cpu_qemu(c, v.desc);
+		}
 	}
 	dk_image_add_note(img, "%zu NT_PRSTATUS and %zu QEMU CPU-state notes", ncore, nqemu);
 }

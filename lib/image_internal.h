@@ -88,6 +88,13 @@ dk_status dk_extents_finish(dk_extents *ex, dk_physmem *pm, const char *file,
 extern const dk_physmem_ops dk_extents_ops;
 void dk_extents_free(dk_extents *ex);
 
+/* vCPU state from ELF notes (lib/image_cpu.c); the caller has checked the
+ * sizes: elf_prstatus 0x150 (x86_64) or 0x90 (i386), QEMUCPUState version
+ * 1 with at least 0x1b8 bytes.  QEMU's note keeps GPRs a PRSTATUS set. */
+void dk_image_cpu_prstatus64(dk_image_cpu *c, const uint8_t *d);
+void dk_image_cpu_prstatus32(dk_image_cpu *c, const uint8_t *d);
+void dk_image_cpu_qemu(dk_image_cpu *c, const uint8_t *d);
+
 /* The readers. */
 extern const dk_image_reader dk_reader_windows_dump;
 extern const dk_image_reader dk_reader_elf;

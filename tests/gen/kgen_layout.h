@@ -13,7 +13,7 @@ typedef struct layout {
 
 static inline bool run_kgen(const char *out, const char *args, layout *lay)
 {
-	char cmd[1024], lp[600];
+	char cmd[2400], lp[700];
 	snprintf(lp, sizeof lp, "%s.layout", out);
 	snprintf(cmd, sizeof cmd, "'%s' '%s' %s --print-layout --force > '%s'", KGEN_PATH, out, args,
 	         lp);
@@ -46,33 +46,42 @@ static inline void lay_free(layout *l)
 	free(l->val);
 }
 
-static const char *ls(const layout *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static inline const char *ls(const layout *l, const char *fmt, ...)
+/* The value of the key that fmt and ap spell, NULL when absent. */
+static const char *lfindv(const layout *l, const char *fmt, va_list ap, char *k, size_t ksize)
+	__attribute__((format(printf, 2, 0)));
+static inline const char *lfindv(const layout *l, const char *fmt, va_list ap, char *k,
+                                 size_t ksize)
 {
-	char k[64];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(k, sizeof k, fmt, ap);
-	va_end(ap);
+	vsnprintf(k, ksize, fmt, ap);
 	for (size_t i = 0; i < l->n; i++)
 		if (strcmp(l->key[i], k) == 0)
 			return l->val[i];
 	return NULL;
 }
 
+static const char *ls(const layout *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static inline const char *ls(const layout *l, const char *fmt, ...)
+{
+	char k[64];
+	va_list ap;
+	va_start(ap, fmt);
+	const char *v = lfindv(l, fmt, ap, k, sizeof k);
+	va_end(ap);
+	return v;
+}
+
+/* The value as a number; a missing key fails the test. */
 static uint64_t lx(const layout *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static inline uint64_t lx(const layout *l, const char *fmt, ...)
 {
 	char k[64];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(k, sizeof k, fmt, ap);
+	const char *v = lfindv(l, fmt, ap, k, sizeof k);
 	va_end(ap);
-	for (size_t i = 0; i < l->n; i++)
-		if (strcmp(l->key[i], k) == 0)
-			return strtoull(l->val[i], NULL, 0);
-	fail_msg("layout key %s missing", k);
-	return 0;
+	if (!v)
+		fail_msg("layout key %s missing", k);
+	return v ? strtoull(v, NULL, 0) : 0;
 }
 
 static bool lhas(const layout *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -81,12 +90,9 @@ static inline bool lhas(const layout *l, const char *fmt, ...)
 	char k[64];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(k, sizeof k, fmt, ap);
+	const char *v = lfindv(l, fmt, ap, k, sizeof k);
 	va_end(ap);
-	for (size_t i = 0; i < l->n; i++)
-		if (strcmp(l->key[i], k) == 0)
-			return true;
-	return false;
+	return v != NULL;
 }
 
 #endif

@@ -83,69 +83,7 @@ static void test_triage_arm64(void **state)
 /* kgen images */
 
 #ifdef KGEN_PATH
-typedef struct layout {
-	size_t n;
-	char (*key)[64];
-	char (*val)[300];
-} layout;
-
-static bool run_kgen(const char *out, const char *args, layout *lay)
-{
-	char cmd[2400], lp[700];
-	snprintf(lp, sizeof lp, "%s.layout", out);
-	snprintf(cmd, sizeof cmd, "'%s' '%s' %s --print-layout --force > '%s'", KGEN_PATH, out, args,
-	         lp);
-	if (system(cmd) != 0)
-		return false;
-	FILE *f = fopen(lp, "r");
-	if (!f)
-		return false;
-	lay->n = 0;
-	lay->key = calloc(4096, sizeof *lay->key);
-	lay->val = calloc(4096, sizeof *lay->val);
-	char line[512];
-	while (lay->n < 4096 && fgets(line, sizeof line, f)) {
-		line[strcspn(line, "\n")] = 0;
-		char *sp = strchr(line, ' ');
-		if (!sp)
-			continue;
-		*sp = 0;
-		snprintf(lay->key[lay->n], 64, "%.63s", line);
-		snprintf(lay->val[lay->n], 300, "%.299s", sp + 1);
-		lay->n++;
-	}
-	fclose(f);
-	return true;
-}
-
-static const char *ls(const layout *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static const char *ls(const layout *l, const char *fmt, ...)
-{
-	char k[64];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(k, sizeof k, fmt, ap);
-	va_end(ap);
-	for (size_t i = 0; i < l->n; i++)
-		if (strcmp(l->key[i], k) == 0)
-			return l->val[i];
-	return NULL;
-}
-
-static uint64_t lx(const layout *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static uint64_t lx(const layout *l, const char *fmt, ...)
-{
-	char k[64];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(k, sizeof k, fmt, ap);
-	va_end(ap);
-	for (size_t i = 0; i < l->n; i++)
-		if (strcmp(l->key[i], k) == 0)
-			return strtoull(l->val[i], NULL, 0);
-	fail_msg("layout key %s missing", k);
-	return 0;
-}
+#include "kgen_layout.h"
 
 static uint64_t export_va(const layout *l, const char *name)
 {
