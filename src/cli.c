@@ -125,3 +125,17 @@ bool cli_parse_u64(const char *s, uint64_t *out)
 	*out = v;
 	return true;
 }
+
+int cli_image_open(const char *cmd, const char *path, const cli_opt *opts, size_t n,
+                   dk_image **out)
+{
+	dk_image_options io = { cli_value(opts, n, "--image-format"), cli_value(opts, n, "--map"),
+		                cli_value(opts, n, "--companion") };
+	dk_error err;
+	memset(&err, 0, sizeof err);
+	dk_status st = dk_image_open(path, &io, out, &err);
+	if (st == DK_OK)
+		return EXIT_GOOD;
+	fprintf(stderr, "dmpkit %s: %s\n", cmd, err.message);
+	return st == DK_E_IO || st == DK_E_ARG ? EXIT_USAGE : EXIT_PROBLEMS;
+}

@@ -66,6 +66,12 @@ void json_field(json *j, const dk_field *f, const uint8_t *base, size_t avail,
 void json_fields(json *j, const dk_struct_desc *d, const uint8_t *base, size_t avail,
                  uint64_t base_offset, const char *prefix, bool include_reserved);
 
+/* Opens PATH as a memory image with the command's --image-format, --map
+ * and --companion options (absent ones are NULL); prints the error and
+ * returns the exit code (EXIT_GOOD when opened). */
+int cli_image_open(const char *cmd, const char *path, const cli_opt *opts, size_t n,
+                   dk_image **out);
+
 /* minidumps (info_minidump.c) */
 bool file_is_minidump(const char *path);
 int info_minidump(const char *path, bool json, bool all);

@@ -377,16 +377,13 @@ int cmd_convert(int argc, char **argv)
 	co.write.force = cli_has(opts, no, "--force");
 	co.write.no_sparse = cli_has(opts, no, "--no-sparse");
 	co.write.no_copy_range = cli_has(opts, no, "--no-copy-range");
-	dk_image_options io = { cli_value(opts, no, "--image-format"), cli_value(opts, no, "--map"),
-		                cli_value(opts, no, "--companion") };
+	rc = cli_image_open("convert", ops[0], opts, no, &img);
+	if (rc != EXIT_GOOD)
+		goto out;
+	rc = EXIT_USAGE;
 	dk_error err;
 	memset(&err, 0, sizeof err);
-	dk_status st = dk_image_open(ops[0], &io, &img, &err);
-	if (st != DK_OK) {
-		fprintf(stderr, "dmpkit convert: %s\n", err.message);
-		rc = st == DK_E_IO || st == DK_E_ARG ? EXIT_USAGE : EXIT_PROBLEMS;
-		goto out;
-	}
+	dk_status st;
 	size_t nexcl = 0;
 	if ((v = cli_value(opts, no, "--exclude"))) {
 		if (dk_parse_page_ranges(v, dk_image_physmem(img)->page_size, "--exclude", &excl,

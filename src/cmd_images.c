@@ -90,15 +90,9 @@ int cmd_images(int argc, char **argv)
 		cli_usage_error("image", "expected one FILE, got %d operand(s)", nops);
 		goto out;
 	}
-	dk_image_options io = { cli_value(opts, no, "--image-format"), cli_value(opts, no, "--map"),
-		                cli_value(opts, no, "--companion") };
-	dk_error err;
-	dk_status st = dk_image_open(ops[0], &io, &img, &err);
-	if (st != DK_OK) {
-		fprintf(stderr, "dmpkit image: %s\n", err.message);
-		rc = st == DK_E_IO || st == DK_E_ARG ? EXIT_USAGE : EXIT_PROBLEMS;
+	rc = cli_image_open("image", ops[0], opts, no, &img);
+	if (rc != EXIT_GOOD)
 		goto out;
-	}
 	const dk_physmem *pm = dk_image_physmem(img);
 	bool all = cli_has(opts, no, "--runs");
 	size_t vlen = 0;
