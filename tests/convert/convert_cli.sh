@@ -94,6 +94,14 @@ grep -q "no-repair" "$W/norep.log" || bad "--no-repair: message"
 "$DMPKIT" convert "$W/k.raw" "$W/kv.dmp" --verify --quiet >"$W/kv.log" 2>&1 || { bad "--verify"; cat "$W/kv.log"; }
 grep -q "0 different, 0 missing" "$W/kv.log" || bad "--verify: summary"
 
+# ---- a progress bar with rate and ETA on a terminal, none with --quiet ----
+if command -v script >/dev/null 2>&1; then
+	script -qec "'$DMPKIT' convert '$W/k.raw' '$W/tty.dmp'" /dev/null >"$W/tty.log" 2>&1
+	grep -q 'converting \[.*\] *100.0% .*MiB/s *ETA' "$W/tty.log" || { bad "progress bar"; cat "$W/tty.log"; }
+	script -qec "'$DMPKIT' convert '$W/k.raw' '$W/tty2.dmp' --quiet" /dev/null >"$W/tty2.log" 2>&1
+	grep -q 'MiB/s' "$W/tty2.log" && bad "--quiet still shows a progress bar"
+fi
+
 # ---- an interrupt leaves nothing behind ----
 big=$W/big.raw
 yes 0123456789abcdef | head -c 1073741824 >"$big"
