@@ -16,7 +16,7 @@
 static const dk_image_reader *const readers[] = {
 	&dk_reader_windows_dump, &dk_reader_xen,  &dk_reader_elf,
 	&dk_reader_diskdump,     &dk_reader_lime, &dk_reader_avml,
-	&dk_reader_vmware,       &dk_reader_raw,
+	&dk_reader_vmware,       &dk_reader_ewf,  &dk_reader_raw,
 };
 #define NREADERS (sizeof readers / sizeof readers[0])
 

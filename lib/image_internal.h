@@ -103,6 +103,7 @@ extern const dk_image_reader dk_reader_diskdump;
 extern const dk_image_reader dk_reader_lime;
 extern const dk_image_reader dk_reader_avml;
 extern const dk_image_reader dk_reader_vmware;
+extern const dk_image_reader dk_reader_ewf;
 extern const dk_image_reader dk_reader_raw;
 
 #endif
