@@ -62,6 +62,11 @@ typedef struct hctx {
 	unsigned bits;
 	const dk_struct_desc *desc;
 	bool given;              /* the header came from the user or the guest */
+	/* the kernel's address space under the header's current paging mode and
+	 * DirectoryTableBase (hvas), remade when either changes */
+	dk_vas *vas;
+	dk_paging vas_mode;
+	uint64_t vas_dtb;
 } hctx;
 
 static void finding(dk_convert_report *rep, dk_finding_kind kind, const char *field, bool vals,
@@ -107,13 +112,19 @@ static bool hfill(const hctx *c, const char *name)
 	return f && dk_is_page_fill(c->h, c->len, f->offset);
 }
 
-static void hput(hctx *c, const char *name, uint64_t v)
+/* Stores v little-endian into the field `name` of structure d at base. */
+static void put_named(const dk_struct_desc *d, uint8_t *base, const char *name, uint64_t v)
 {
-	const dk_field *f = hfield(c, name);
+	const dk_field *f = dk_struct_field(d, name);
 	if (!f)
 		return;
 	for (uint32_t i = 0; i < f->size && i < 8; i++)
-		c->h[f->offset + i] = (uint8_t)(v >> (8 * i));
+		base[f->offset + i] = (uint8_t)(v >> (8 * i));
+}
+
+static void hput(hctx *c, const char *name, uint64_t v)
+{
+	put_named(c->desc, c->h, name, v);
 }
 
 /* Sets a field; a changed value that was set before is a repair (of a given
@@ -499,18 +510,6 @@ none:
 	return false;
 }
 
-static bool kread(const dk_physmem *pm, dk_paging mode, uint64_t dtb, uint64_t va, void *buf,
-                  size_t len)
-{
-	dk_vas *v = NULL;
-	dk_error e;
-	if (dk_vas_create(pm, mode, dtb, &v, &e) != DK_OK)
-		return false;
-	bool ok = dk_vas_read(v, va, buf, len, &e) == DK_OK;
-	dk_vas_free(v);
-	return ok;
-}
-
 static dk_paging header_mode(const hctx *c)
 {
 	if (c->bits == 64)
@@ -518,19 +517,45 @@ static dk_paging header_mode(const hctx *c)
 	return c->h[0x5C] ? DK_PAGING_PAE : DK_PAGING_X86;
 }
 
+/* The address space the header describes, NULL when it cannot be made. */
+static dk_vas *hvas(hctx *c)
+{
+	dk_paging mode = header_mode(c);
+	uint64_t dtb = hget(c, "DirectoryTableBase");
+	if (mode == DK_PAGING_X64)
+		dtb &= ~0xFFFull; /* PCID bits */
+	if (c->vas && c->vas_mode == mode && c->vas_dtb == dtb)
+		return c->vas;
+	dk_vas_free(c->vas);
+	c->vas = NULL;
+	dk_error e;
+	if (dk_vas_create(c->pm, mode, dtb, &c->vas, &e) != DK_OK)
+		return NULL;
+	c->vas_mode = mode;
+	c->vas_dtb = dtb;
+	return c->vas;
+}
+
+/* Reads kernel memory through the header's address space (a 32-bit
+ * header's addresses are the low 32 bits of KDBG's sign-extended ones). */
+static bool hread(hctx *c, uint64_t va, void *buf, size_t len)
+{
+	dk_vas *v = hvas(c);
+	dk_error e;
+	if (c->bits == 32)
+		va &= 0xFFFFFFFFu;
+	return v && dk_vas_read(v, va, buf, len, &e) == DK_OK;
+}
+
 /* Reads a kernel global whose address the KDBG holds. */
-static bool kdbg_global(const hctx *c, const kinfo *ki, const char *field, unsigned size,
+static bool kdbg_global(hctx *c, const kinfo *ki, const char *field, unsigned size,
                         uint64_t *out)
 {
 	uint64_t addr;
 	if (!dk_kdbg_get(&ki->kdbg, field, &addr) || !addr)
 		return false;
-	if (c->bits == 32)
-		addr &= 0xFFFFFFFFu;
 	uint8_t b[8] = { 0 };
-	uint64_t dtb = hget(c, "DirectoryTableBase");
-	dk_paging mode = header_mode(c);
-	if (!kread(c->pm, mode, mode == DK_PAGING_X64 ? dtb & ~0xFFFull : dtb, addr, b, size))
+	if (!hread(c, addr, b, size))
 		return false;
 	*out = size == 8 ? dk_le64(b) : size == 4 ? dk_le32(b) : size == 2 ? dk_le16(b) : b[0];
 	return true;
@@ -541,12 +566,8 @@ static void add_kdbg_patch(hctx *c, const kinfo *ki)
 {
 	if (!ki->kdbg.was_encoded || !ki->kdbg.len)
 		return;
-	dk_vas *v = NULL;
-	dk_error e;
-	dk_paging mode = header_mode(c);
-	uint64_t dtb = hget(c, "DirectoryTableBase");
-	if (dk_vas_create(c->pm, mode, mode == DK_PAGING_X64 ? dtb & ~0xFFFull : dtb, &v, &e) !=
-	    DK_OK)
+	dk_vas *v = hvas(c);
+	if (!v)
 		return;
 	size_t done = 0;
 	while (done < ki->kdbg.len) {
@@ -572,7 +593,6 @@ static void add_kdbg_patch(hctx *c, const kinfo *ki)
 		c->rep->npatches++;
 		done += n;
 	}
-	dk_vas_free(v);
 	if (done == ki->kdbg.len)
 		finding(c->rep, DK_CONV_SET, "", false, 0, 0,
 		        "the KDBG block at 0x%" PRIx64 " is encoded in the image (KdpDataBlockEncoded "
@@ -618,10 +638,7 @@ static void apply_kernel(hctx *c, kinfo *ki)
 	uint64_t lab;
 	if (dk_kdbg_get(&ki->kdbg, "NtBuildLab", &lab) && lab) {
 		char s[32] = { 0 };
-		uint64_t dtb = hget(c, "DirectoryTableBase");
-		dk_paging mode = header_mode(c);
-		if (kread(c->pm, mode, mode == DK_PAGING_X64 ? dtb & ~0xFFFull : dtb,
-		          c->bits == 32 ? lab & 0xFFFFFFFFu : lab, s, sizeof s - 1)) {
+		if (hread(c, lab, s, sizeof s - 1)) {
 			unsigned long build = strtoul(s, NULL, 10);
 			if (build >= 1000 && build < 100000 && build != hget(c, "MinorVersion"))
 				hset(c, "MinorVersion", build, "the build number of NtBuildLab");
@@ -634,9 +651,7 @@ static void apply_times(hctx *c)
 {
 	uint64_t usd = c->bits == 64 ? 0xFFFFF78000000000ull : 0xFFDF0000u;
 	uint8_t b[0x20];
-	uint64_t dtb = hget(c, "DirectoryTableBase");
-	dk_paging mode = header_mode(c);
-	if (!kread(c->pm, mode, mode == DK_PAGING_X64 ? dtb & ~0xFFFull : dtb, usd, b, sizeof b))
+	if (!hread(c, usd, b, sizeof b))
 		return;
 	uint64_t it = (uint64_t)dk_le32(b + 0x08) | (uint64_t)dk_le32(b + 0x0C) << 32;
 	uint64_t st = (uint64_t)dk_le32(b + 0x14) | (uint64_t)dk_le32(b + 0x18) << 32;
@@ -663,43 +678,39 @@ static void apply_context(hctx *c, const kinfo *ki)
 	}
 	const dk_field *ctxf = hfield(c, "ContextRecord");
 	uint8_t *ctx = c->h + ctxf->offset;
+	const dk_struct_desc *d;
 	if (c->bits == 64 && hget(c, "MachineImageType") == 0x8664) {
-		/* CONTEXT (AMD64): lib/layouts.c dk_ctx_amd64 */
-		memset(ctx, 0, 0x4D0);
-		dk_put32(ctx + 0x30, 0x0010001Fu); /* CONTEXT_AMD64 | FULL | SEGMENTS | DEBUG */
-		uint16_t segs[6] = { cpu->cs, cpu->ds, cpu->es, cpu->fs, cpu->gs, cpu->ss };
-		for (int i = 0; i < 6; i++) {
-			ctx[0x38 + 2 * i] = (uint8_t)segs[i];
-			ctx[0x39 + 2 * i] = (uint8_t)(segs[i] >> 8);
-		}
-		dk_put32(ctx + 0x44, (uint32_t)cpu->rflags);
+		d = &dk_ctx_amd64;
+		memset(ctx, 0, d->size);
+		/* CONTEXT_AMD64 | CONTROL | INTEGER | SEGMENTS | FLOATING_POINT | DEBUG_REGISTERS,
+		 * as QEMU writes it (the floating-point area stays zero) */
+		put_named(d, ctx, "ContextFlags", 0x0010001Fu);
+		static const char *const gpr[16] = { "Rax", "Rcx", "Rdx", "Rbx", "Rsp", "Rbp",
+			                             "Rsi", "Rdi", "R8",  "R9",  "R10", "R11",
+			                             "R12", "R13", "R14", "R15" };
 		for (int i = 0; i < 16; i++)
-			dk_put64(ctx + 0x78 + 8 * i, cpu->gpr[i]);
-		dk_put64(ctx + 0xF8, cpu->rip);
+			put_named(d, ctx, gpr[i], cpu->gpr[i]);
+		put_named(d, ctx, "Rip", cpu->rip);
 	} else if (c->bits == 32) {
-		/* CONTEXT (x86): ContextFlags 0x10007 (i386 | CONTROL | INTEGER | SEGMENTS) */
-		memset(ctx, 0, 0x2CC);
-		dk_put32(ctx + 0x00, 0x00010007u);
-		dk_put32(ctx + 0x8C, cpu->gs);
-		dk_put32(ctx + 0x90, cpu->fs);
-		dk_put32(ctx + 0x94, cpu->es);
-		dk_put32(ctx + 0x98, cpu->ds);
-		/* Edi Esi Ebx Edx Ecx Eax at 0x9C..0xB0; gpr order rax rcx rdx rbx rsp rbp rsi rdi */
-		dk_put32(ctx + 0x9C, (uint32_t)cpu->gpr[7]);
-		dk_put32(ctx + 0xA0, (uint32_t)cpu->gpr[6]);
-		dk_put32(ctx + 0xA4, (uint32_t)cpu->gpr[3]);
-		dk_put32(ctx + 0xA8, (uint32_t)cpu->gpr[2]);
-		dk_put32(ctx + 0xAC, (uint32_t)cpu->gpr[1]);
-		dk_put32(ctx + 0xB0, (uint32_t)cpu->gpr[0]);
-		dk_put32(ctx + 0xB4, (uint32_t)cpu->gpr[5]);
-		dk_put32(ctx + 0xB8, (uint32_t)cpu->rip);
-		dk_put32(ctx + 0xBC, cpu->cs);
-		dk_put32(ctx + 0xC0, (uint32_t)cpu->rflags);
-		dk_put32(ctx + 0xC4, (uint32_t)cpu->gpr[4]);
-		dk_put32(ctx + 0xC8, cpu->ss);
+		d = &dk_ctx_x86;
+		memset(ctx, 0, d->size);
+		/* CONTEXT_i386 | CONTROL | INTEGER | SEGMENTS */
+		put_named(d, ctx, "ContextFlags", 0x00010007u);
+		static const char *const gpr[8] = { "Eax", "Ecx", "Edx", "Ebx", "Esp", "Ebp", "Esi",
+			                            "Edi" };
+		for (int i = 0; i < 8; i++)
+			put_named(d, ctx, gpr[i], cpu->gpr[i]);
+		put_named(d, ctx, "Eip", cpu->rip);
 	} else {
 		return;
 	}
+	put_named(d, ctx, "SegCs", cpu->cs);
+	put_named(d, ctx, "SegDs", cpu->ds);
+	put_named(d, ctx, "SegEs", cpu->es);
+	put_named(d, ctx, "SegFs", cpu->fs);
+	put_named(d, ctx, "SegGs", cpu->gs);
+	put_named(d, ctx, "SegSs", cpu->ss);
+	put_named(d, ctx, "EFlags", cpu->rflags);
 	finding(c->rep, DK_CONV_SET, "ContextRecord", true, 0, cpu->rip,
 	        "ContextRecord: vCPU 0's registers as the image recorded them (rip 0x%" PRIx64 ")",
 	        cpu->rip);
@@ -726,10 +737,7 @@ static void apply_bugcheck(hctx *c, const kinfo *ki)
 		if (dk_kdbg_get(&ki->kdbg, "KiBugcheckData", &addr) && addr) {
 			unsigned ps = c->bits / 8;
 			uint8_t b[40] = { 0 };
-			uint64_t dtb = hget(c, "DirectoryTableBase");
-			dk_paging mode = header_mode(c);
-			if (kread(c->pm, mode, mode == DK_PAGING_X64 ? dtb & ~0xFFFull : dtb,
-			          c->bits == 32 ? addr & 0xFFFFFFFFu : addr, b, 5 * ps)) {
+			if (hread(c, addr, b, 5 * ps)) {
 				uint64_t kc = ps == 8 ? dk_le64(b) : dk_le32(b);
 				if (kc && kc <= 0xFFFFFFFFu) {
 					hset(c, "BugCheckCode", kc, "KiBugcheckData: the machine was bugchecking");
@@ -947,6 +955,7 @@ dk_status dk_convert_header(dk_image *img, const dk_convert_options *opts, uint8
 	write_comment(&c);
 	*len = c.len;
 	free(ki);
+	dk_vas_free(c.vas);
 	if (opts->no_repair && rep->repairs) {
 		char list[256] = "";
 		size_t n = 0;

@@ -44,6 +44,37 @@ for p in w2003_x86 w7_x86_pae w7_x64 w10_x64 w10_x64:--encoded-kdbg; do
 	echo "ok: $p ($nm modules, $np processes)"
 done
 
+# ---- an ELF core of a Windows kernel with a vCPU note: the header's
+# ContextRecord is the vCPU's registers ----
+"$KGEN" "$W/cpu.raw" --profile w10_x64 --format raw --force >/dev/null
+python3 - "$W/cpu.raw" "$W/cpu.elf" <<'EOF2' || bad "python3 for the ELF core"
+import struct, sys
+raw = open(sys.argv[1], 'rb').read()
+# NT_PRSTATUS, x86_64: 0x150 bytes, pr_reg at 0x70 in user_regs_struct order
+desc = bytearray(0x150)
+regs = {10: 0x1111, 5: 0x2222, 19: 0xfffff50a12006a30, 16: 0xfffff80512a01044, 17: 0x10, 18: 0x246, 20: 0x18}
+for slot, v in regs.items():
+    struct.pack_into('<Q', desc, 0x70 + 8 * slot, v)
+note = struct.pack('<III', 5, len(desc), 1) + b'CORE\0\0\0\0' + bytes(desc)
+phoff, nph = 64, 2
+data_off = phoff + 56 * nph
+note_off, load_off = data_off, (data_off + len(note) + 0xfff) & ~0xfff
+eh = b'\x7fELF\x02\x01\x01' + bytes(9) + struct.pack('<HHIQQQIHHHHHH', 4, 62, 1, 0, phoff, 0, 0, 64, 56, nph, 0, 0, 0)
+ph = struct.pack('<IIQQQQQQ', 4, 0, note_off, 0, 0, len(note), len(note), 4)
+ph += struct.pack('<IIQQQQQQ', 1, 7, load_off, 0, 0, len(raw), len(raw), 0x1000)
+out = bytearray(eh + ph + note)
+out += bytes(load_off - len(out)) + raw
+open(sys.argv[2], 'wb').write(out)
+EOF2
+"$DMPKIT" convert "$W/cpu.elf" "$W/cpu.dmp" --quiet >"$W/cpu.log" 2>&1 || { bad "ELF core: convert"; cat "$W/cpu.log"; }
+grep -q "vCPU 0's registers" "$W/cpu.log" || bad "ELF core: context not from the vCPU"
+"$DMPKIT" info "$W/cpu.dmp" >"$W/cpu.info"
+grep -q "ContextFlags *0x0010001f" "$W/cpu.info" || bad "ELF core: ContextFlags"
+grep -q " Rip *0xfffff80512a01044" "$W/cpu.info" || bad "ELF core: Rip"
+grep -q " Rsp *0xfffff50a12006a30" "$W/cpu.info" || bad "ELF core: Rsp"
+grep -q " Rax *0x0000000000001111" "$W/cpu.info" || bad "ELF core: Rax"
+grep -q " SegCs *0x0010" "$W/cpu.info" || bad "ELF core: SegCs"
+
 # ---- stale header: repaired, reported, refused with --no-repair ----
 "$KGEN" "$W/k.dmp" --profile w7_x64 --force --print-layout >"$W/k.layout"
 "$KGEN" "$W/k.raw" --profile w7_x64 --format raw --force >/dev/null
