@@ -417,6 +417,8 @@ typedef struct par_half {
 	uint64_t zero_pages;
 	_Atomic uint64_t done;  /* bytes of page data finished */
 	_Atomic bool *stop;
+	struct par_half *other; /* set on the calling thread's half: it reports */
+	uint64_t base;          /* done_bytes before the run (reporting half) */
 	dk_status st;
 	dk_error err;
 } par_half;
@@ -435,11 +437,16 @@ static void par_work(par_half *h)
 		if (h->st == DK_OK)
 			h->st = write_pages_buf(w, h->buf, n, h->dst0 + first * ps, &h->zero_pages,
 			                        &h->err);
+		if (h->st == DK_OK)
+			atomic_fetch_add(&h->done, n * ps);
+		if (h->st == DK_OK && h->other) {
+			w->done_bytes = h->base + atomic_load(&h->done) + atomic_load(&h->other->done);
+			h->st = report(w, &h->err); /* progress, and the caller's abort */
+		}
 		if (h->st != DK_OK) {
 			atomic_store(h->stop, true);
 			return;
 		}
-		atomic_fetch_add(&h->done, n * ps);
 	}
 }
 
@@ -466,6 +473,8 @@ static bool write_run_parallel(writer *w, uint64_t pfn, uint64_t count, uint64_t
 	b.ctx = c2;
 	b.buf = buf2;
 	b.parity = 1;
+	a.other = &b;
+	a.base = w->done_bytes;
 	atomic_init(&a.done, 0);
 	atomic_init(&b.done, 0);
 	pthread_t t;
@@ -474,30 +483,9 @@ static bool write_run_parallel(writer *w, uint64_t pfn, uint64_t count, uint64_t
 		w->pm->ops->clone_free(c2);
 		return false;
 	}
-	/* this thread: its half, then progress while the other finishes */
-	uint64_t base = w->done_bytes;
-	uint64_t nb = (count + batch - 1) / batch;
-	for (uint64_t k = 0; k < nb && !atomic_load(&stop); k += 2) {
-		uint64_t first = k * batch;
-		uint64_t n = count - first < batch ? count - first : batch;
-		a.st = w->pm->ops->read_pages(a.ctx, pfn + first, n, a.buf, &a.err);
-		if (a.st == DK_OK)
-			a.st = write_pages_buf(w, a.buf, n, dst + first * ps, &a.zero_pages, &a.err);
-		if (a.st != DK_OK) {
-			atomic_store(&stop, true);
-			break;
-		}
-		atomic_fetch_add(&a.done, n * ps);
-		w->done_bytes = base + atomic_load(&a.done) + atomic_load(&b.done);
-		dk_status rs = report(w, &a.err);
-		if (rs != DK_OK) {
-			a.st = rs;
-			atomic_store(&stop, true);
-			break;
-		}
-	}
+	par_work(&a); /* this thread: the even batches, and the progress */
 	pthread_join(t, NULL);
-	w->done_bytes = base + atomic_load(&a.done) + atomic_load(&b.done);
+	w->done_bytes = a.base + atomic_load(&a.done) + atomic_load(&b.done);
 	w->res->zero_pages += a.zero_pages + b.zero_pages;
 	free(buf2);
 	w->pm->ops->clone_free(c2);
