@@ -9,6 +9,7 @@
 
 #include <dmpkit/dmpkit.h>
 #include <dmpkit/kernel.h>
+#include <dmpkit/verify.h>
 
 /* Exit codes (documented in --help and the man pages). */
 enum { EXIT_GOOD = 0, EXIT_PROBLEMS = 1, EXIT_USAGE = 2 };
@@ -71,6 +72,9 @@ void json_fields(json *j, const dk_struct_desc *d, const uint8_t *base, size_t a
  * returns the exit code (EXIT_GOOD when opened). */
 int cli_image_open(const char *cmd, const char *path, const cli_opt *opts, size_t n,
                    dk_image **out);
+
+/* "different", "missing" or "extra" (cmd_verify.c) */
+const char *verify_kind_name(dk_verify_kind k);
 
 /* minidumps (info_minidump.c) */
 bool file_is_minidump(const char *path);

@@ -295,9 +295,7 @@ static int verify_after(dk_image *in, const char *output, const dk_run *exclude,
 		        " different, %" PRIu64 " missing from the output\n",
 		        r.compared, r.identical, r.different, r.missing);
 		for (size_t i = 0; i < r.nrecorded && i < 8; i++)
-			fprintf(o, "  %s physical 0x%" PRIx64 "\n",
-			        r.recorded[i].kind == DK_VERIFY_DIFFERENT ? "different" :
-			        r.recorded[i].kind == DK_VERIFY_MISSING   ? "missing  " : "extra    ",
+			fprintf(o, "  %-9s physical 0x%" PRIx64 "\n", verify_kind_name(r.recorded[i].kind),
 			        r.recorded[i].pfn * r.page_size);
 		if (!dk_verify_good(&r))
 			rc = EXIT_PROBLEMS;

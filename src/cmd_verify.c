@@ -36,7 +36,7 @@ void help_verify(FILE *f)
 	        "page is missing or differs, 2 usage or I/O error.\n");
 }
 
-static const char *kind_name(dk_verify_kind k)
+const char *verify_kind_name(dk_verify_kind k)
 {
 	switch (k) {
 	case DK_VERIFY_DIFFERENT: return "different";
@@ -76,7 +76,7 @@ static void print_text(const char *ipath, const dk_image *img, const char *dpath
 		for (size_t i = 0; i < r->nrecorded; i++) {
 			const dk_verify_mismatch *m = &r->recorded[i];
 			printf("  0x%012" PRIx64 "  page 0x%" PRIx64 "  %s", m->pfn * ps, m->pfn,
-			       kind_name(m->kind));
+			       verify_kind_name(m->kind));
 			if (m->kind == DK_VERIFY_DIFFERENT)
 				printf(" (first at +0x%x, physical 0x%" PRIx64 ")", m->offset,
 				       m->pfn * ps + m->offset);
@@ -128,7 +128,7 @@ static void print_json(const char *ipath, const dk_image *img, const char *dpath
 		const dk_verify_mismatch *m = &r->recorded[i];
 		json_begin_object(&j);
 		json_key(&j, "kind");
-		json_string(&j, kind_name(m->kind));
+		json_string(&j, verify_kind_name(m->kind));
 		json_key(&j, "pfn");
 		json_hex(&j, m->pfn);
 		json_key(&j, "address");
