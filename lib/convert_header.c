@@ -176,18 +176,21 @@ static dk_status header_from_file(hctx *c, const char *path, dk_error *err)
 	size_t n = dk_input_read_some(&in, 0, buf, sizeof buf);
 	unsigned bits = 0;
 	if (!header_sig(buf, n, &bits)) {
-		dk_set_error(err, DK_E_FORMAT,
-		             "%s: not a dump header: expected \"PAGEDU64\" (0x2000 bytes) or "
-		             "\"PAGEDUMP\" (0x1000 bytes) at offset 0, found \"%.8s\" and %zu bytes",
-		             path, n >= 8 ? (const char *)buf : "", n);
+		bool text = n >= 8;
 		for (size_t i = 0; i < 8 && i < n; i++)
-			if (buf[i] < 0x20 || buf[i] > 0x7E)
-				dk_set_error(err, DK_E_FORMAT,
-				             "%s: not a dump header: expected \"PAGEDU64\" (0x2000 bytes) "
-				             "or \"PAGEDUMP\" (0x1000 bytes) at offset 0, found %zu bytes "
-				             "starting %02x %02x %02x %02x",
-				             path, n, n > 0 ? buf[0] : 0, n > 1 ? buf[1] : 0,
-				             n > 2 ? buf[2] : 0, n > 3 ? buf[3] : 0);
+			text = text && buf[i] >= 0x20 && buf[i] <= 0x7E;
+		if (text)
+			dk_set_error(err, DK_E_FORMAT,
+			             "%s: not a dump header: expected \"PAGEDU64\" (0x2000 bytes) or "
+			             "\"PAGEDUMP\" (0x1000 bytes) at offset 0, found \"%.8s\" and %zu bytes",
+			             path, (const char *)buf, n);
+		else
+			dk_set_error(err, DK_E_FORMAT,
+			             "%s: not a dump header: expected \"PAGEDU64\" (0x2000 bytes) or "
+			             "\"PAGEDUMP\" (0x1000 bytes) at offset 0, found %zu bytes starting "
+			             "%02x %02x %02x %02x",
+			             path, n, n > 0 ? buf[0] : 0, n > 1 ? buf[1] : 0, n > 2 ? buf[2] : 0,
+			             n > 3 ? buf[3] : 0);
 		dk_input_close(&in);
 		return DK_E_FORMAT;
 	}
@@ -916,15 +919,10 @@ dk_status dk_convert_header(dk_image *img, const dk_convert_options *opts, uint8
 				        "--header or --header-at");
 			}
 		}
-		c.given = false;
 	}
 	rep->kernel_found = found;
 	rep->bits = c.bits;
 	if (found) {
-		/* the DTB that found it, if it differs from the given one, is a repair */
-		if (c.given && ki->system_dtb == 0) {
-			/* keep */
-		}
 		apply_kernel(&c, ki);
 		if (rep->source == DK_HDR_SYNTH)
 			apply_times(&c);
