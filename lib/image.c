@@ -228,7 +228,7 @@ dk_status dk_extents_finish(dk_extents *ex, dk_physmem *pm, const char *file,
 		uint64_t e_end, bytes, lim;
 		if (!dk_add_ok(e->base_pfn, e->count, &e_end) || !dk_mul_ok(e->count, ps, &bytes) ||
 		    e->head_zero >= ps || e->file_bytes > bytes - e->head_zero ||
-		    !dk_add_ok(e->offset, e->file_bytes, &lim) || lim > e->in->size) {
+		    !dk_add_ok(e->offset, e->file_bytes, &lim) || (!e->read && lim > e->in->size)) {
 			dk_set_error(err, DK_E_FORMAT,
 			             "%s: %s for physical pages 0x%" PRIx64 "+0x%" PRIx64
 			             " says its %" PRIu64 " bytes lie at file offset 0x%" PRIx64
@@ -327,8 +327,10 @@ static dk_status ext_read_pages(void *ctx, uint64_t pfn, uint64_t count, void *b
 			memset(out, 0, n * ps);
 		} else {
 			memset(out, 0, a - lo);
-			dk_status st = dk_input_read(e->in, e->offset + (a - flo), out + (a - lo), b - a,
-			                             "page data", err);
+			dk_status st = e->read ? e->read(e->src, e, e->offset + (a - flo), out + (a - lo),
+			                                 b - a, err)
+			                       : dk_input_read(e->in, e->offset + (a - flo), out + (a - lo),
+			                                       b - a, "page data", err);
 			if (st != DK_OK)
 				return st;
 			memset(out + (b - lo), 0, hi - b);
@@ -349,7 +351,7 @@ static bool ext_locate(void *ctx, uint64_t pfn, int *fd, uint64_t *offset, uint6
 	const dk_extent *e = &ex->v[i];
 	uint64_t ps = ex->page_size;
 	uint64_t lo = (pfn - e->base_pfn) * ps;
-	if (e->in->fd < 0 || e->head_zero != 0 || lo + ps > e->file_bytes)
+	if (e->read || e->in->fd < 0 || e->head_zero != 0 || lo + ps > e->file_bytes)
 		return false;
 	*fd = e->in->fd;
 	*offset = e->offset + lo;
@@ -357,8 +359,13 @@ static bool ext_locate(void *ctx, uint64_t pfn, int *fd, uint64_t *offset, uint6
 	return true;
 }
 
-/* Reads are preads with no cache: the same cursor serves every thread. */
-static void *ext_clone(void *ctx) { return ctx; }
+/* Reads are preads with no cache: the same cursor serves every thread,
+ * unless the extents decode through a shared cache. */
+static void *ext_clone(void *ctx)
+{
+	const dk_extents *ex = ctx;
+	return ex->stateful ? NULL : ctx;
+}
 static void ext_clone_free(void *ctx) { (void)ctx; }
 
 const dk_physmem_ops dk_extents_ops = { ext_next_run, ext_read_pages, ext_locate, ext_clone,

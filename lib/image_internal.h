@@ -69,12 +69,23 @@ typedef struct dk_extent {
 	                       the extent's pages reads as zeros (ELF p_filesz <
 	                       p_memsz, a LiME range that ends inside a page) */
 	const dk_input *in; /* file holding the bytes */
+	/* Optional, for bytes that must be decoded first (AVML snappy chunks,
+	 * LiME compress=1): reads `len` bytes at `off` (counted like `offset`)
+	 * from the reader's own source `src`; `tag` is the reader's index of
+	 * the extent.  Such bytes need not lie in `in`, and are never located
+	 * for zero-copy writers. */
+	dk_status (*read)(void *src, const struct dk_extent *e, uint64_t off, void *buf,
+	                  size_t len, dk_error *err);
+	void *src;
+	size_t tag;
 } dk_extent;
 
 typedef struct dk_extents {
 	dk_extent *v;
 	size_t n;
 	uint32_t page_size;
+	bool stateful;      /* the extents' read callbacks share a cache: one
+	                       cursor only (no clone for a second thread) */
 } dk_extents;
 
 /* Sorts by base_pfn, drops empty extents and checks that no two overlap;

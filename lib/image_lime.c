@@ -659,36 +659,6 @@ static dk_status lz_read(lm_ctx *x, uint64_t off, uint8_t *out, uint64_t n, dk_e
 
 /* ---- the AVML v2 / zlib LiME physical memory source ---- */
 
-static size_t range_find(const lm_ctx *x, uint64_t pfn)
-{
-	size_t lo = 0, hi = x->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (x->r[mid].base_pfn + x->r[mid].count <= pfn)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-static bool lm_next_run(void *ctx, uint64_t pfn, dk_run *out)
-{
-	const lm_ctx *x = ctx;
-	size_t i = range_find(x, pfn);
-	if (i >= x->n)
-		return false;
-	uint64_t start = x->r[i].base_pfn > pfn ? x->r[i].base_pfn : pfn;
-	uint64_t end = x->r[i].base_pfn + x->r[i].count;
-	while (i + 1 < x->n && x->r[i + 1].base_pfn == end) {
-		i++;
-		end += x->r[i].count;
-	}
-	out->base_pfn = start;
-	out->count = end - start;
-	return true;
-}
-
 static dk_status load_chunk(lm_ctx *x, size_t ci, dk_error *err)
 {
 	if (x->cache_idx == ci)
@@ -755,42 +725,48 @@ static dk_status copy_data(lm_ctx *x, const lm_range *r, uint64_t a, uint64_t b,
 	return DK_OK;
 }
 
-static dk_status lm_read_pages(void *ctx, uint64_t pfn, uint64_t count, void *buf, dk_error *err)
+/* The extent source's read for ranges whose bytes must be decoded: `off`
+ * counts from the range's first data byte. */
+static dk_status lm_ext_read(void *src, const dk_extent *e, uint64_t off, void *buf, size_t len,
+                             dk_error *err)
 {
-	lm_ctx *x = ctx;
-	uint8_t *out = buf;
-	while (count) {
-		size_t i = range_find(x, pfn);
-		if (i >= x->n || x->r[i].base_pfn > pfn) {
-			dk_set_error(err, DK_E_RANGE, "physical page 0x%" PRIx64 " is not present", pfn);
-			return DK_E_RANGE;
-		}
-		const lm_range *r = &x->r[i];
-		uint64_t n = r->base_pfn + r->count - pfn;
-		if (n > count)
-			n = count;
-		uint64_t lo = (pfn - r->base_pfn) * LM_PAGE, hi = lo + n * LM_PAGE;
-		uint64_t flo = r->head_zero, fhi = r->head_zero + r->len;
-		uint64_t a = lo > flo ? lo : flo, b = hi < fhi ? hi : fhi;
-		memset(out, 0, (size_t)(n * LM_PAGE));
-		if (a < b) {
-			dk_status st = copy_data(x, r, a - flo, b - flo, out + (a - lo), err);
-			if (st != DK_OK)
-				return st;
-		}
-		out += n * LM_PAGE;
-		pfn += n;
-		count -= n;
-	}
-	return DK_OK;
+	lm_ctx *x = src;
+	return copy_data(x, &x->r[e->tag], off, off + len, buf, err);
 }
-
-static const dk_physmem_ops lm_ops = { lm_next_run, lm_read_pages, NULL, NULL, NULL };
 
 static int range_cmp(const void *a, const void *b)
 {
 	const lm_range *x = a, *y = b;
 	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* The ranges as the shared extent source; `decode`: their bytes come
+ * through lm_ext_read (AVML v2 chunks, the inflated LiME stream). */
+static dk_status lm_extents(lm_ctx *x, dk_image *img, bool decode, dk_error *err)
+{
+	x->ex.page_size = LM_PAGE;
+	x->ex.stateful = decode; /* one chunk cache / inflate stream */
+	x->ex.v = dk_calloc(x->n, sizeof *x->ex.v);
+	if (!x->ex.v) {
+		dk_set_error(err, DK_E_NOMEM, "out of memory");
+		return DK_E_NOMEM;
+	}
+	for (size_t i = 0; i < x->n; i++) {
+		dk_extent *ext = &x->ex.v[i];
+		ext->base_pfn = x->r[i].base_pfn;
+		ext->count = x->r[i].count;
+		ext->offset = decode ? 0 : x->r[i].foff;
+		ext->head_zero = x->r[i].head_zero;
+		ext->file_bytes = x->r[i].len;
+		ext->in = &img->in;
+		if (decode) {
+			ext->read = lm_ext_read;
+			ext->src = x;
+			ext->tag = i;
+		}
+	}
+	x->ex.n = x->n;
+	return dk_extents_finish(&x->ex, &img->pm, img->in.name, "LiME range", err);
 }
 
 /* ---- open ---- */
@@ -906,24 +882,8 @@ static dk_status lm_open(dk_image *img, const dk_image_options *opts, dk_error *
 		                  "stream held e_addr - s_addr bytes)", exclusive);
 
 	if (v2 == 0 && !zlib) {
-		/* plain LiME: the shared extent source (zero-copy capable) */
-		x->ex.page_size = LM_PAGE;
-		x->ex.v = dk_calloc(x->n, sizeof *x->ex.v);
-		if (!x->ex.v) {
-			dk_set_error(err, DK_E_NOMEM, "out of memory");
-			return DK_E_NOMEM;
-		}
-		for (size_t i = 0; i < x->n; i++) {
-			dk_extent *ext = &x->ex.v[i];
-			ext->base_pfn = x->r[i].base_pfn;
-			ext->count = x->r[i].count;
-			ext->offset = x->r[i].foff;
-			ext->head_zero = x->r[i].head_zero;
-			ext->file_bytes = x->r[i].len;
-			ext->in = &img->in;
-		}
-		x->ex.n = x->n;
-		dk_status st = dk_extents_finish(&x->ex, &img->pm, file, "LiME range", err);
+		/* plain LiME: file bytes (zero-copy capable) */
+		dk_status st = lm_extents(x, img, false, err);
 		if (st != DK_OK)
 			return st;
 		snprintf(img->describe, sizeof img->describe,
@@ -935,7 +895,6 @@ static dk_status lm_open(dk_image *img, const dk_image_options *opts, dk_error *
 
 	/* AVML v2 (possibly mixed with v1 ranges) */
 	qsort(x->r, x->n, sizeof *x->r, range_cmp);
-	uint64_t present = 0;
 	for (size_t i = 0; i < x->n; i++) {
 		if (i > 0 && x->r[i].base_pfn < x->r[i - 1].base_pfn + x->r[i - 1].count) {
 			const lm_range *a = &x->r[i - 1], *b = &x->r[i];
@@ -947,7 +906,6 @@ static dk_status lm_open(dk_image *img, const dk_image_options *opts, dk_error *
 			             a->hdr_off, a->start, a->start + a->len - 1);
 			return DK_E_FORMAT;
 		}
-		present += x->r[i].count;
 	}
 	x->cache = malloc(SNAP_MAX_CHUNK);
 	x->cbuf_size = snappy_max_compressed_length(SNAP_MAX_CHUNK);
@@ -957,11 +915,10 @@ static dk_status lm_open(dk_image *img, const dk_image_options *opts, dk_error *
 		return DK_E_NOMEM;
 	}
 	crc_init(x->crc_table);
-	img->pm.page_size = LM_PAGE;
-	img->pm.present_pages = present;
-	img->pm.end_pfn = x->r[x->n - 1].base_pfn + x->r[x->n - 1].count;
-	img->pm.ops = &lm_ops;
-	img->pm.ctx = x;
+	dk_status st = lm_extents(x, img, true, err);
+	if (st != DK_OK)
+		return st;
+	uint64_t present = img->pm.present_pages;
 	if (zlib) {
 		dk_image_add_note(img, "LiME compress=1: one zlib stream of 0x%" PRIx64 " bytes, %zu "
 		                  "access points every 0x%" PRIx64 " bytes or more; reads far from "

@@ -461,7 +461,8 @@ static dk_status xen_open(dk_image *img, const dk_image_options *opts, dk_error 
 				cap = ncap;
 			}
 			cur = &x->ex.v[x->ex.n++];
-			*cur = (dk_extent){ pfn, 1, s_pages->offset + i * ps, 0, 0, &img->in };
+			*cur = (dk_extent){ .base_pfn = pfn, .count = 1, .offset = s_pages->offset + i * ps,
+			                    .in = &img->in };
 		}
 	}
 	free(tab);
