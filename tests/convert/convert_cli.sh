@@ -20,6 +20,8 @@ for p in w2003_x86 w7_x86_pae w7_x64 w10_x64 w10_x64:--encoded-kdbg; do
 	"$KGEN" "$raw" --profile "$prof" --format raw $extra --force --print-layout >"$raw.layout" ||
 		{ bad "kgen $p"; continue; }
 	"$DMPKIT" image "$raw" | grep -q "^format *raw" || bad "$p: not read as raw"
+	"$DMPKIT" image "$raw" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["format"]=="raw" and d["present_pages"]>0 and d["runs"]' ||
+		bad "$p: image --json"
 	out=$W/$prof$extra.dmp
 	"$DMPKIT" convert "$raw" "$out" --quiet >"$out.log" 2>&1 || { bad "$p: convert"; cat "$out.log"; continue; }
 	grep -q "header: synthesized" "$out.log" || bad "$p: header not synthesized"

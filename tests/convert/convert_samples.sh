@@ -160,6 +160,13 @@ damaged() { # NAME FILE
 	[ -e "$W/$1.dmp" ] && bad "damaged $1: an output file was left"
 	ls -a "$W" | grep -q "^\.$1\.dmp" && bad "damaged $1: a temporary file was left"
 	grep -q "$(basename "$2")" "$W/$1.log" || bad "damaged $1: the error does not name the file: $(cat "$W/$1.log")"
+	# `image` reports the same damage (the cut diskdump opens: its lost
+	# pages show only when read)
+	if [ "$1" != cut-kdump ]; then
+		"$DMPKIT" image "$2" --json >"$W/$1.image" 2>&1
+		rc=$?
+		[ $rc -eq 1 ] || { bad "damaged $1: image exit $rc, expected 1"; cat "$W/$1.image"; }
+	fi
 }
 if need xen-pvh-paused.core; then
 	head -c 50000000 "$S/xen-pvh-paused.core" >"$W/cut.core"
